@@ -1,0 +1,48 @@
+-- Warehouse database: schemas and least-privilege roles.
+-- Run by psql as the administrator, on the warehouse database, with the variables
+--   loader_user, loader_password, transformer_user, transformer_password,
+--   reader_user, reader_password
+-- Used alike by `python -m infinit.localdb up`, the docker-compose init script and
+-- operators of real servers (see README "Real databases"). Safe to run again.
+\set ON_ERROR_STOP on
+
+select format('create role %I login', :'loader_user')
+where not exists (select from pg_roles where rolname = :'loader_user') \gexec
+select format('create role %I login', :'transformer_user')
+where not exists (select from pg_roles where rolname = :'transformer_user') \gexec
+select format('create role %I login', :'reader_user')
+where not exists (select from pg_roles where rolname = :'reader_user') \gexec
+
+alter role :"loader_user" with login password :'loader_password';
+alter role :"transformer_user" with login password :'transformer_password';
+alter role :"reader_user" with login password :'reader_password';
+
+-- Nobody but the owners creates objects in public.
+revoke create on schema public from public;
+select format('grant connect on database %I to %I, %I, %I',
+              current_database(), :'loader_user', :'transformer_user', :'reader_user') \gexec
+
+-- raw: the landing zone, owned and written by the loader only.
+create schema if not exists raw authorization :"loader_user";
+alter schema raw owner to :"loader_user";
+grant usage on schema raw to :"transformer_user";
+grant select on all tables in schema raw to :"transformer_user";
+alter default privileges for role :"loader_user" in schema raw
+    grant select on tables to :"transformer_user";
+
+-- dbt may create a schema of its own (e.g. stored test failures).
+select format('grant create on database %I to %I', current_database(), :'transformer_user') \gexec
+
+-- dbt's schemas: owned by the transformer. The reader sees marts and reports only.
+create schema if not exists staging authorization :"transformer_user";
+create schema if not exists marts authorization :"transformer_user";
+create schema if not exists reports authorization :"transformer_user";
+alter schema staging owner to :"transformer_user";
+alter schema marts owner to :"transformer_user";
+alter schema reports owner to :"transformer_user";
+grant usage on schema marts, reports to :"reader_user";
+grant select on all tables in schema marts, reports to :"reader_user";
+alter default privileges for role :"transformer_user" in schema marts, reports
+    grant select on tables to :"reader_user";
+-- the reader never sees raw or staging (client emails live there).
+revoke all on schema raw, staging from :"reader_user";

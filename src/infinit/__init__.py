@@ -1,0 +1,1 @@
+"""infinit: the car-sales ELT project's own Python (local databases, demo data, reports)."""
