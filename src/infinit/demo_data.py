@@ -122,9 +122,7 @@ def price_text(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def transactions(
-    count: int, client_ids: list[int], start: str, end: str, rng: random.Random
-) -> Iterator[list[str]]:
+def transactions(count: int, client_ids: list[int], start: str, end: str, rng: random.Random) -> Iterator[list[str]]:
     """Sales spread over whole months, in time order as the export writes them.
 
     Streams (one stratified random instant per slot of the period), so 10M rows

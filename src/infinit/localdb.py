@@ -143,13 +143,16 @@ def initdb(server: Server) -> None:
         os.unlink(pwfile.name)
 
 
-def start(server: Server) -> None:
-    db = server.db
+def check_port(db: settings.Database) -> None:
     if not port_is_free(db.host, db.port):
         raise SystemExit(
             f"{db.role}: port {db.port} on {db.host} is taken by another program. "
             f"Stop it, or set {db.prefix}_PORT to a free port (in .env or the environment)."
         )
+
+
+def start(server: Server) -> None:
+    db = server.db
     options = " ".join(
         [
             f"-c listen_addresses={db.host}",
@@ -242,6 +245,7 @@ def up(env: dict[str, str]) -> None:
         if server.is_running():
             print(f"{db.role}: already running on {db.host}:{db.port} ({server.pgdata})")
         else:
+            check_port(db)
             if not (server.pgdata / "PG_VERSION").exists():
                 initdb(server)
             start(server)

@@ -1,0 +1,37 @@
+"""Shared fixtures: one throwaway stack (two embedded servers) per test session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.stack import Stack, start_stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Servers on free ports with random passwords; torn down at the end of the session."""
+    with start_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_stack(stack: Stack, request: pytest.FixtureRequest) -> Stack:
+    """An empty warehouse database, drop folder and Meltano state for one test."""
+    name = "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:40]
+    return stack.fresh(name)
+
+
+@pytest.fixture
+def demo_stack(fresh_stack: Stack) -> Stack:
+    """A fresh stack holding the default demo data (10 cars, 20 clients, 4000 transactions)."""
+    fresh_stack.python("-m", "infinit.demo_data", "--out", str(fresh_stack.drops))
+    return fresh_stack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "reliability" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.slow)
