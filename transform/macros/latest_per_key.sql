@@ -1,0 +1,10 @@
+{#-
+    Keep the latest version of each primary key of an append-only raw table.
+    `order_by` lists the load metadata, newest first, e.g.
+    "_sdc_extracted_at desc, _sdc_source_file_mtime desc, _sdc_source_lineno desc".
+-#}
+{% macro latest_per_key(relation, key, order_by) -%}
+    select distinct on ({{ key }}) *
+    from {{ relation }}
+    order by {{ key }}, {{ order_by }}
+{%- endmacro %}

@@ -1,0 +1,135 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='transaction_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['transaction_id'], 'unique': true},
+            {'columns': ['sale_date']},
+            {'columns': ['product_id']},
+            {'columns': ['client_id']},
+        ],
+    )
+}}
+
+-- Grain: one sale. Incremental: a run reads only staging rows loaded within the lookback
+-- window of the newest load already here, and of those keeps only new or changed sales
+-- (by row hash), so re-delivered identical records touch nothing.
+with
+
+transactions as (
+
+    select * from {{ ref('stg_files__transactions') }}
+    {% if is_incremental() %}
+        where loaded_at > (
+            select
+                coalesce(max(this.loaded_at), '-infinity'::timestamptz)
+                - interval '{{ var("fct_transactions_lookback_hours") }} hours'
+            from {{ this }} as this
+        )
+    {% endif %}
+
+),
+
+cars as (
+
+    select * from {{ ref('dim_cars') }}
+
+),
+
+clients as (
+
+    select * from {{ ref('dim_clients') }}
+
+),
+
+joined as (
+
+    select
+        -- ids
+        transactions.transaction_id,
+        coalesce(transactions.product_id, -1) as product_id,
+        coalesce(transactions.client_id, -1) as client_id,
+
+        -- numerics
+        transactions.quantity,
+        transactions.unit_price,
+        cars.list_price,
+        transactions.unit_price * transactions.quantity as turnover,
+        cars.list_price * transactions.quantity as market_value,
+
+        -- timestamps and local calendar
+        transactions.sold_at,
+        {{ to_local('transactions.sold_at') }} as sold_at_local,
+        {{ to_local('transactions.sold_at') }}::date as sale_date,
+        date_trunc('month', {{ to_local('transactions.sold_at') }})::date as sale_month,
+        transactions.loaded_at,
+
+        -- flags
+        coalesce(cars.is_unknown, true) as is_unknown_car,
+        coalesce(clients.is_unknown, true) as is_unknown_client
+
+    from transactions
+    left join cars on coalesce(transactions.product_id, -1) = cars.product_id
+    left join clients on coalesce(transactions.client_id, -1) = clients.client_id
+
+),
+
+measured as (
+
+    select
+        *,
+        market_value - turnover as discount,
+        (market_value - turnover) / nullif(market_value, 0) as discount_pct,
+        md5(
+            concat_ws(
+                '|', transaction_id, product_id, client_id, quantity, unit_price,
+                list_price, extract(epoch from sold_at)
+            )
+        ) as row_hash
+    from joined
+
+),
+
+changed as (
+
+    select measured.*
+    from measured
+    {% if is_incremental() %}
+        left join {{ this }} as existing
+            on measured.transaction_id = existing.transaction_id
+        where
+            existing.transaction_id is null
+            or existing.row_hash != measured.row_hash
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        transaction_id,
+        product_id,
+        client_id,
+        quantity,
+        unit_price,
+        list_price,
+        turnover,
+        market_value,
+        discount,
+        discount_pct,
+        sold_at,
+        sold_at_local,
+        sale_date,
+        sale_month,
+        is_unknown_car,
+        is_unknown_client,
+        loaded_at,
+        row_hash,
+        now() as _dbt_updated_at
+    from changed
+
+)
+
+select * from final

@@ -1,0 +1,96 @@
+{{ config(indexes=[{'columns': ['month'], 'unique': true}]) }}
+
+-- One row per local month of the data's range (months without sales show zeros), with
+-- month-over-month and year-over-year comparisons. Ratios are null when undefined.
+{% set compared = [
+    'transactions', 'units', 'turnover', 'market_value', 'discount_pct', 'avg_basket',
+    'active_clients', 'new_clients',
+] %}
+
+with
+
+transactions as (
+
+    select * from {{ ref('fct_transactions') }}
+
+),
+
+months as (
+
+    select distinct month_start as month from {{ ref('dim_date') }}
+
+),
+
+first_purchases as (
+
+    select
+        client_id,
+        min(sale_month) as first_month
+    from transactions
+    group by client_id
+
+),
+
+sales as (
+
+    select
+        sale_month as month,
+        count(*) as transactions,
+        sum(quantity) as units,
+        sum(turnover) as turnover,
+        sum(market_value) as market_value,
+        count(distinct client_id) as active_clients
+    from transactions
+    group by sale_month
+
+),
+
+new_clients as (
+
+    select
+        first_month as month,
+        count(*) as new_clients
+    from first_purchases
+    group by first_month
+
+),
+
+monthly as (
+
+    select
+        months.month,
+        coalesce(sales.transactions, 0) as transactions,
+        coalesce(sales.units, 0) as units,
+        coalesce(sales.turnover, 0) as turnover,
+        coalesce(sales.market_value, 0) as market_value,
+        coalesce(sales.market_value, 0) - coalesce(sales.turnover, 0) as discount,
+        (sales.market_value - sales.turnover) / nullif(sales.market_value, 0) as discount_pct,
+        sales.turnover / nullif(sales.transactions, 0) as avg_basket,
+        coalesce(sales.active_clients, 0) as active_clients,
+        coalesce(new_clients.new_clients, 0) as new_clients
+    from months
+    left join sales on months.month = sales.month
+    left join new_clients on months.month = new_clients.month
+
+),
+
+final as (
+
+    select
+        cur.*,
+        {% for metric in compared %}
+            prev_month.{{ metric }} as {{ metric }}_prev_month,
+            {{ pct_change('cur.' ~ metric, 'prev_month.' ~ metric) }} as {{ metric }}_mom_pct,
+            prev_year.{{ metric }} as {{ metric }}_prev_year,
+            {{ pct_change('cur.' ~ metric, 'prev_year.' ~ metric) }} as {{ metric }}_yoy_pct
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from monthly as cur
+    left join monthly as prev_month
+        on (prev_month.month + interval '1 month')::date = cur.month
+    left join monthly as prev_year
+        on (prev_year.month + interval '1 year')::date = cur.month
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+-- One row per car: the latest version by load metadata (the target upserts, but a reload
+-- through another path must never duplicate a car).
+with
+
+source as (
+
+    select * from {{ source('operations', 'cars') }}
+
+),
+
+latest as (
+
+    {{ latest_per_key(
+        'source',
+        'car_id',
+        '_sdc_extracted_at desc nulls last, _sdc_sequence desc nulls last'
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        car_id::bigint as product_id,
+
+        -- strings
+        trim(car_make)::text as brand,
+        trim(car_model)::text as model,
+
+        -- numerics
+        price::numeric as list_price,
+
+        -- booleans
+        _sdc_deleted_at is not null as is_deleted,
+
+        -- timestamps
+        {{ utc_to_tstz('_sdc_extracted_at') }} as loaded_at,
+        {{ utc_to_tstz('_sdc_deleted_at') }} as deleted_at
+
+    from latest
+
+)
+
+select * from renamed
