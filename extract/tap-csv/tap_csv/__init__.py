@@ -1,0 +1,1 @@
+"""tap-csv: contract-checked, incremental extraction of file drops."""

@@ -1,0 +1,3 @@
+from tap_csv.tap import TapCSV
+
+TapCSV.cli()

@@ -1,0 +1,259 @@
+"""Readers for the file formats: CSV (clean or legacy-indexed), JSON array, JSON Lines.
+
+Readers yield `RawRecord`s: the source text of one record, the physical line where it
+starts, and its values by column name (or a structural error such as a wrong value
+count). Typing against the contract happens in the stream, so every format shares it.
+
+Line-based formats (CSV, JSON Lines) are read as bytes from a byte offset, so a grown
+file is read from where the last run stopped; the cursor keeps the byte offset, the
+physical line count and a running sha256 of every byte consumed (the state fingerprint).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+CHUNK = 1 << 20
+
+
+class FileError(Exception):
+    """A file-level fault: the whole file is refused (bad header, encoding, truncated JSON)."""
+
+
+@dataclass
+class RawRecord:
+    lineno: int  # physical line (1-based) where the record starts
+    raw: str  # the record's source text, for the rejects stream
+    values: dict[str, Any] | None = None
+    error: str | None = None  # "code: detail" when the record is structurally broken
+    column: str | None = None
+
+
+def detect_format(path: Path, configured: str | None) -> str:
+    if configured and configured != "auto":
+        return configured
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        # A `.json` drop is usually an array; JSON Lines saved as .json starts with `{`.
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+        return "jsonl" if head.startswith(b"{") else "json"
+    return "csv"
+
+
+def check_encoding(path: Path, encoding: str, start: int = 0) -> None:
+    """Decode the part to read before emitting anything: an undecodable file is refused whole."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as fh:
+        if start:
+            fh.seek(start)
+        while chunk := fh.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                where = line + chunk.count(b"\n", 0, exc.start)
+                raise FileError(
+                    f"{path}: cannot decode as {encoding} near byte {start + exc.start} "
+                    f"(line {where}{' after the resume point' if start else ''}): {exc.reason}. "
+                    f"Set `encoding` for this entity (e.g. latin-1) or fix the file."
+                ) from exc
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise FileError(f"{path}: ends with an incomplete {encoding} character") from exc
+
+
+@dataclass
+class LineCursor:
+    """Binary line reader from a byte offset; tracks offset, line count and sha256 of consumed bytes."""
+
+    fh: IO[bytes]
+    encoding: str
+    offset: int = 0
+    lines: int = 0
+    hasher: Any = field(default_factory=hashlib.sha256)
+    pending: list[bytes] = field(default_factory=list)
+    pending_start: int = 1
+
+    def __iter__(self) -> Iterator[str]:
+        self.fh.seek(self.offset)
+        for raw in self.fh:
+            if not self.pending:
+                self.pending_start = self.lines + 1
+            self.pending.append(raw)
+            self.offset += len(raw)
+            self.lines += 1
+            self.hasher.update(raw)
+            text = raw.decode(self.encoding)
+            if self.lines == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield text
+
+    def take(self) -> tuple[int, str]:
+        """(first line number, source text) of the lines consumed since the last take."""
+        text = b"".join(self.pending).decode(self.encoding).rstrip("\r\n")
+        self.pending.clear()
+        return self.pending_start, text.lstrip("\ufeff")
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    header: list[str]  # the named columns (the legacy index column removed)
+    legacy: bool  # data rows carry an unnamed leading index column
+    header_end: int  # byte offset after the header
+    header_lines: int  # physical lines of the header
+    header_sha256: str  # fingerprint state of the header bytes (see LineCursor.hasher)
+
+
+def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, sample: int = 200) -> CsvLayout:
+    """Header and shape of a CSV file, from its header and first data rows.
+
+    Legacy shape: the header names N columns and the data rows carry N+1 values, the
+    first being a row index the export wrote without a name (or with an empty name).
+    """
+    with path.open("rb") as fh:
+        cursor = LineCursor(fh, encoding)
+        reader = csv.reader(iter(cursor), delimiter=delimiter, quotechar=quotechar)
+        header = next(reader, None)
+        if header is None:
+            raise FileError(f"{path}: empty file, expected a CSV header line")
+        header_end, header_lines, header_state = cursor.offset, cursor.lines, cursor.hasher.copy()
+        header = [name.strip() for name in header]
+        counts: dict[int, int] = {}
+        for _, row in zip(range(sample), reader, strict=False):
+            if row:
+                counts[len(row)] = counts.get(len(row), 0) + 1
+    named = len(header)
+    if header and header[0] == "":
+        legacy, header = True, header[1:]  # pandas-style index with an empty header name
+    else:
+        legacy = counts.get(named + 1, 0) > counts.get(named, 0)
+    if any(name == "" for name in header):
+        raise FileError(f"{path}: the header has an empty column name: {header}")
+    if len(set(header)) != len(header):
+        raise FileError(f"{path}: the header repeats a column name: {header}")
+    return CsvLayout(header, legacy, header_end, header_lines, header_state.hexdigest())
+
+
+def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar: str) -> Iterator[RawRecord]:
+    """Data records from the cursor's offset (which must be at a record boundary)."""
+    width = len(layout.header)
+    expected = width + 1 if layout.legacy else width
+    what = f"{expected} values ({'unnamed index + ' if layout.legacy else ''}{width} named columns)"
+    reader = csv.reader(iter(cursor), delimiter=delimiter, quotechar=quotechar)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            lineno, raw = cursor.take()
+            yield RawRecord(lineno, raw, error=f"malformed_csv: {exc}")
+            continue
+        lineno, raw = cursor.take()
+        if not row or (len(row) == 1 and row[0].strip() == ""):
+            continue  # blank line
+        if len(row) != expected:
+            yield RawRecord(lineno, raw, error=f"wrong_value_count: expected {what}, got {len(row)}")
+            continue
+        values = row[1:] if layout.legacy else row
+        yield RawRecord(lineno, raw, dict(zip(layout.header, values, strict=True)))
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def jsonl_records(cursor: LineCursor) -> Iterator[RawRecord]:
+    for line in cursor:
+        lineno, raw = cursor.take()
+        if not line.strip():
+            continue
+        try:
+            value = _loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(lineno, raw, error=f"invalid_json: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(value, dict):
+            yield RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
+            continue
+        yield RawRecord(lineno, raw, value)
+
+
+def json_array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord]:
+    """Every element of a JSON array file, with the line where it starts and its source text.
+
+    The whole file is parsed before anything is emitted, so a truncated file is refused
+    whole. (Large feeds should use JSON Lines, which streams and resumes.)
+    """
+    text = data.decode(encoding).lstrip("\ufeff")
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    pos, line, counted = 0, 1, 0
+
+    def skip_ws(at: int) -> int:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        return at
+
+    def line_of(at: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, at)
+        counted = at
+        return line
+
+    def fail(at: int, expected: str) -> FileError:
+        where = line_of(min(at, len(text)))
+        found = "end of file (truncated?)" if at >= len(text) else repr(text[at : at + 20])
+        return FileError(f"{path}: invalid JSON at line {where}: expected {expected}, found {found}")
+
+    pos = skip_ws(pos)
+    if pos >= len(text) or text[pos] != "[":
+        raise fail(pos, "a JSON array of objects starting with '['")
+    pos = skip_ws(pos + 1)
+    records: list[RawRecord] = []
+    if pos < len(text) and text[pos] == "]":
+        pos += 1
+    else:
+        while True:
+            start = pos
+            try:
+                value, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise fail(exc.pos, f"a JSON value ({exc.msg})") from exc
+            lineno = line_of(start)
+            raw = text[start:pos]
+            if isinstance(value, dict):
+                records.append(RawRecord(lineno, raw, value))
+            else:
+                records.append(
+                    RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
+                )
+            pos = skip_ws(pos)
+            if pos < len(text) and text[pos] == ",":
+                pos = skip_ws(pos + 1)
+                continue
+            if pos < len(text) and text[pos] == "]":
+                pos += 1
+                break
+            raise fail(pos, "',' or ']'")
+    if skip_ws(pos) != len(text):
+        raise fail(skip_ws(pos), "end of file after the closing ']'")
+    return records

@@ -1,0 +1,398 @@
+"""Streams: one per configured entity, plus `file_rejects`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import Stream
+
+from tap_csv import files
+from tap_csv.contracts import Contract
+from tap_csv.readers import (
+    FileError,
+    LineCursor,
+    RawRecord,
+    check_encoding,
+    csv_records,
+    detect_format,
+    json_array_records,
+    jsonl_records,
+    read_csv_layout,
+)
+from tap_csv.rejects import (
+    METADATA_PROPERTIES,
+    REJECTS_SCHEMA,
+    REJECTS_STREAM,
+    RejectedRowError,
+    RowRejected,
+)
+from tap_csv.state import Bookmark, plan_read, prefix_hasher
+
+if TYPE_CHECKING:
+    from singer_sdk import Tap
+    from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig
+    from singer_sdk.singerlib import RecordMessage
+
+UTC = dt.UTC
+CHECKPOINT_ROWS = 10_000  # bookmark a partly read file this often (resumable after a crash)
+SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One entry of the `files` setting (MeltanoLabs tap-csv shape, plus format/contract)."""
+
+    entity: str
+    path: str
+    keys: tuple[str, ...] = ()
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8"
+    format: str = "auto"
+    contract: str | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any]) -> FileSpec:
+        return cls(
+            entity=raw["entity"],
+            path=raw["path"],
+            keys=tuple(raw.get("keys") or ()),
+            delimiter=raw.get("delimiter") or ",",
+            quotechar=raw.get("quotechar") or '"',
+            encoding=raw.get("encoding") or "utf-8",
+            format=raw.get("format") or "auto",
+            contract=raw.get("contract"),
+        )
+
+
+@dataclass
+class FileStats:
+    action: str
+    why: str
+    read: int = 0
+    emitted: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _iso(stamp: dt.datetime) -> str:
+    return stamp.astimezone(UTC).isoformat()
+
+
+class _PerFileTime(Stream):
+    """RECORD messages carry the file's extraction time as time_extracted.
+
+    target-postgres (add_record_metadata) writes _sdc_extracted_at from time_extracted,
+    so this keeps one value per file and run on the record path too.
+    """
+
+    _time_extracted: dt.datetime | None = None
+
+    def _generate_record_messages(self, record: dict) -> Iterator[RecordMessage]:
+        for message in super()._generate_record_messages(record):
+            if self._time_extracted is not None:
+                message.time_extracted = self._time_extracted
+            yield message
+
+    def get_batches(
+        self, batch_config: BatchConfig, context: dict | None = None
+    ) -> Iterable[tuple[BaseBatchFileEncoding, list[str]]]:
+        root = batch_config.storage.root
+        if root.startswith("file://"):  # fsspec does not create local folders
+            Path(root.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        return super().get_batches(batch_config, context)
+
+
+class RejectsStream(_PerFileTime):
+    """Rows that broke their contract. Written while their file is read, not on its own."""
+
+    name = REJECTS_STREAM
+    primary_keys = ()
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, schema=REJECTS_SCHEMA, name=REJECTS_STREAM)
+        self._schema_sent = False
+
+    def get_records(self, context: dict | None) -> Iterator[dict]:
+        return iter(())
+
+    def emit(self, record: dict[str, Any], extracted_at: dt.datetime) -> None:
+        if not self.selected:
+            return
+        if not self._schema_sent:
+            self._write_schema_message()
+            self._schema_sent = True
+        self._time_extracted = extracted_at
+        self._write_record_message(record)
+
+
+class FileStream(_PerFileTime):
+    """The records of one entity, from every file its `path` matches."""
+
+    def __init__(self, tap: Tap, spec: FileSpec, contract: Contract, rejects: RejectsStream) -> None:
+        self.spec = spec
+        self.contract = contract
+        self.rejects = rejects
+        self.add_metadata = bool(tap.config.get("add_metadata_columns", True))
+        self.fail_fast = tap.config.get("on_reject", "quarantine") == "fail"
+        properties = {f.name: f.json_schema() for f in contract.fields}
+        if self.add_metadata:
+            properties.update(METADATA_PROPERTIES)
+        super().__init__(tap, schema={"type": "object", "properties": properties}, name=spec.entity)
+        # raw is append-only: no key properties unless the user asks (MeltanoLabs `keys`).
+        self.primary_keys = list(spec.keys)
+
+    # --- files ---------------------------------------------------------------------
+    def matching_files(self) -> list[Path]:
+        fmt = self.spec.format if self.spec.format != "auto" else None
+        suffixes = SUFFIXES.get(fmt or "", (".csv", ".json", ".jsonl", ".ndjson", ".txt", ".tsv"))
+        return files.resolve(self.spec.path, suffixes)
+
+    def get_records(self, context: dict | None) -> Iterator[dict]:
+        found = self.matching_files()
+        if not found:
+            self.logger.warning("tap-csv: no file matches %s for entity %s", self.spec.path, self.name)
+        totals = FileStats("total", "")
+        for path in found:
+            stats = yield from self._read_file(path)
+            totals.read += stats.read
+            totals.emitted += stats.emitted
+            totals.rejected += stats.rejected
+        self.logger.info(
+            "tap-csv total: entity=%s files=%d read=%d emitted=%d rejected=%d",
+            self.name,
+            len(found),
+            totals.read,
+            totals.emitted,
+            totals.rejected,
+        )
+
+    def _read_file(self, path: Path) -> Iterator[dict]:
+        key = str(path)
+        marks: dict[str, Any] = self.stream_state.setdefault("files", {})
+        mark = Bookmark.from_state(marks.get(key))
+        stat = path.stat()
+        fmt = detect_format(path, self.spec.format)
+        plan = plan_read(path, stat.st_size, stat.st_mtime_ns, mark, appendable=fmt != "json")
+        stats = FileStats(plan.action, plan.why)
+        if plan.action == "skip":
+            if mark is not None and mark.mtime_ns != stat.st_mtime_ns:
+                mark.mtime_ns = stat.st_mtime_ns
+                mark.size = stat.st_size
+                marks[key] = mark.to_state()
+            self._summary(path, stats)
+            return stats
+
+        extracted_at = dt.datetime.now(UTC)
+        self._time_extracted = extracted_at
+        meta = {
+            "_sdc_source_file": key,
+            "_sdc_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
+            "_sdc_extracted_at": _iso(extracted_at),
+        }
+        resume = plan.action == "resume" and mark is not None
+        start = mark.offset if resume and mark is not None else 0
+        check_encoding(path, self.spec.encoding, start)
+        new_mark = Bookmark(
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
+            offset=0,
+            lines=0,
+            sha256="",
+            rows=mark.rows if resume and mark else 0,
+            rejected=mark.rejected if resume and mark else 0,
+            format=fmt,
+            last_extracted_at=meta["_sdc_extracted_at"],
+        )
+
+        base = (new_mark.rows, new_mark.rejected)
+        cursor: LineCursor | None = None
+        handle = None
+        try:
+            if fmt == "json":
+                data = path.read_bytes()
+                records: Iterable[RawRecord] = json_array_records(path, data, self.spec.encoding)
+                self._check_json_fields(path, records)  # type: ignore[arg-type]
+                new_mark.offset, new_mark.sha256 = len(data), hashlib.sha256(data).hexdigest()
+                new_mark.lines = data.count(b"\n")
+            else:
+                handle = path.open("rb")
+                if fmt == "csv":
+                    layout = read_csv_layout(path, self.spec.encoding, self.spec.delimiter, self.spec.quotechar)
+                    self._check_header(path, layout.header)
+                    new_mark.layout = "legacy" if layout.legacy else "clean"
+                    if layout.legacy:
+                        self.logger.warning(
+                            "tap-csv: %s: legacy shape: the header names %d columns but data rows carry %d "
+                            "values; dropping the unnamed leading index column",
+                            path,
+                            len(layout.header),
+                            len(layout.header) + 1,
+                        )
+                    if resume and mark is not None:
+                        cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
+                    else:
+                        cursor = LineCursor(
+                            handle,
+                            self.spec.encoding,
+                            layout.header_end,
+                            layout.header_lines,
+                            prefix_hasher(path, layout.header_end),
+                        )
+                    records = csv_records(cursor, layout, self.spec.delimiter, self.spec.quotechar)
+                else:
+                    if resume and mark is not None:
+                        cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
+                    else:
+                        cursor = LineCursor(handle, self.spec.encoding)
+                    records = self._check_jsonl_fields(path, jsonl_records(cursor))
+
+            seen: dict[tuple[Any, ...], int] = {}
+            pk = self.contract.primary_key
+            for raw in records:
+                stats.read += 1
+                try:
+                    if raw.error or raw.values is None:
+                        raise RowRejected(raw.error or "invalid_record", raw.column)
+                    record = self._typed(raw.values)
+                    if pk:
+                        ident = tuple(record[k] for k in pk)
+                        if ident in seen:
+                            shown = ", ".join(f"{k}={v}" for k, v in zip(pk, ident, strict=True))
+                            raise RowRejected(
+                                f"duplicate_key: {shown} already at line {seen[ident]} of this file",
+                                pk[0] if len(pk) == 1 else None,
+                            )
+                        seen[ident] = raw.lineno
+                except RowRejected as bad:
+                    self._reject(path, raw, bad, meta, extracted_at, stats)
+                    continue
+                if self.add_metadata:
+                    record.update(meta)
+                    record["_sdc_source_lineno"] = raw.lineno
+                stats.emitted += 1
+                yield record
+                # The consumer has taken this record: bookmark the part read so far.
+                if cursor is not None and stats.emitted % CHECKPOINT_ROWS == 0:
+                    marks[key] = self._mark_at(new_mark, cursor, base, stats).to_state()
+        finally:
+            if handle is not None:
+                handle.close()
+
+        if cursor is not None:
+            self._mark_at(new_mark, cursor, base, stats)
+            if cursor.offset != stat.st_size:  # grew while read: next run checks the prefix
+                new_mark.size = cursor.offset
+        else:
+            new_mark.rows += stats.emitted
+            new_mark.rejected += stats.rejected
+        marks[key] = new_mark.to_state()
+        self._summary(path, stats)
+        return stats
+
+    @staticmethod
+    def _mark_at(mark: Bookmark, cursor: LineCursor, base: tuple[int, int], stats: FileStats) -> Bookmark:
+        mark.offset, mark.lines, mark.sha256 = cursor.offset, cursor.lines, cursor.hasher.hexdigest()
+        mark.rows, mark.rejected = base[0] + stats.emitted, base[1] + stats.rejected
+        return mark
+
+    # --- contract --------------------------------------------------------------------
+    def _typed(self, values: dict[str, Any]) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for spec in self.contract.fields:
+            try:
+                record[spec.name] = spec.parse(values.get(spec.name))
+            except ValueError as exc:
+                raise RowRejected(str(exc), spec.name) from exc
+        if not self.contract.allow_extra_columns and len(values) > len(record):
+            extra = [name for name in values if name not in self.contract.by_name]
+            if extra:
+                raise RowRejected(f"unexpected_field: {', '.join(extra)} not in the contract", extra[0])
+        return record
+
+    def _expectation(self) -> str:
+        return (
+            f"expected columns {self.contract.names} (required: {self.contract.required}; contract "
+            f"{self.contract.source}; extra columns {'allowed' if self.contract.allow_extra_columns else 'refused'})"
+        )
+
+    def _check_header(self, path: Path, header: list[str]) -> None:
+        missing = [name for name in self.contract.required if name not in header]
+        if missing:
+            raise FileError(f"{path}: missing required column(s) {missing}; found {header}; {self._expectation()}")
+        extra = [name for name in header if name not in self.contract.by_name]
+        if extra and not self.contract.allow_extra_columns:
+            raise FileError(f"{path}: unexpected column(s) {extra}; {self._expectation()}")
+        if extra:
+            self.logger.info("tap-csv: %s: ignoring extra column(s) %s", path, extra)
+
+    def _check_json_fields(self, path: Path, records: list[RawRecord]) -> None:
+        seen: set[str] = set()
+        for raw in records:
+            if raw.values is not None:
+                seen.update(raw.values)
+        if not seen:
+            return
+        self._check_header(
+            path, [n for n in self.contract.names if n in seen] + sorted(seen - set(self.contract.names))
+        )
+
+    def _check_jsonl_fields(self, path: Path, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+        """JSON Lines: the first object's keys stand for the file's columns."""
+        checked = False
+        for raw in records:
+            if not checked and raw.values is not None:
+                self._check_header(path, list(raw.values))
+                checked = True
+            yield raw
+
+    # --- rejects and logging ---------------------------------------------------------
+    def _reject(
+        self,
+        path: Path,
+        raw: RawRecord,
+        bad: RowRejected,
+        meta: dict[str, Any],
+        extracted_at: dt.datetime,
+        stats: FileStats,
+    ) -> None:
+        stats.rejected += 1
+        code = bad.reason.split(":", 1)[0]
+        stats.reasons[code] = stats.reasons.get(code, 0) + 1
+        if self.fail_fast:
+            raise RejectedRowError(
+                f"{path}: line {raw.lineno}: {bad.reason} (entity {self.name}; on_reject=fail stops at the "
+                f"first bad row; use on_reject=quarantine to load it into {REJECTS_STREAM})"
+            )
+        if stats.rejected <= 5:
+            self.logger.warning("tap-csv: %s: line %d rejected: %s", path, raw.lineno, bad.reason)
+        self.rejects.emit(
+            {
+                "entity": self.name,
+                "reason": bad.reason,
+                "column_name": bad.column,
+                "raw_line": raw.raw,
+                "_sdc_source_lineno": raw.lineno,
+                **meta,
+            },
+            extracted_at,
+        )
+
+    def _summary(self, path: Path, stats: FileStats) -> None:
+        reasons = ",".join(f"{k}={v}" for k, v in sorted(stats.reasons.items())) or "-"
+        self.logger.info(
+            "tap-csv summary: entity=%s file=%s action=%s read=%d emitted=%d rejected=%d reasons=%s (%s)",
+            self.name,
+            path,
+            stats.action,
+            stats.read,
+            stats.emitted,
+            stats.rejected,
+            reasons,
+            stats.why,
+        )

@@ -1,0 +1,113 @@
+"""tap-csv: Singer tap for file drops, checked against YAML contracts."""
+
+from __future__ import annotations
+
+from singer_sdk import Stream, Tap
+from singer_sdk import typing as th
+
+from tap_csv import files
+from tap_csv.contracts import Contract, ContractError, find_contract
+from tap_csv.readers import FileError, detect_format, read_csv_layout
+from tap_csv.rejects import REJECTS_STREAM
+from tap_csv.streams import FileSpec, FileStream, RejectsStream
+
+
+class TapCSV(Tap):
+    """Reads CSV (clean or legacy-indexed), JSON array and JSON Lines files, incrementally per file."""
+
+    name = "tap-csv"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "files",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property("entity", th.StringType, required=True, description="Stream (and raw table) name"),
+                    th.Property(
+                        "path",
+                        th.StringType,
+                        required=True,
+                        description="A file, a folder or a glob; env vars and ${VAR:-default} expand; "
+                        "relative to MELTANO_PROJECT_ROOT (else the working directory)",
+                    ),
+                    th.Property(
+                        "keys",
+                        th.ArrayType(th.StringType),
+                        description="Key properties to declare to the target (upsert). Default none: append-only raw",
+                    ),
+                    th.Property("delimiter", th.StringType, default=","),
+                    th.Property("quotechar", th.StringType, default='"'),
+                    th.Property(
+                        "encoding",
+                        th.StringType,
+                        default="utf-8",
+                        description="An ASCII-compatible encoding (utf-8, latin-1, cp1252)",
+                    ),
+                    th.Property(
+                        "format", th.StringType, default="auto", allowed_values=["auto", "csv", "json", "jsonl"]
+                    ),
+                    th.Property(
+                        "contract",
+                        th.StringType,
+                        description="Contract YAML of this entity (default <contracts_dir>/<entity>.yml)",
+                    ),
+                )
+            ),
+            required=True,
+            description="Entities to extract (MeltanoLabs tap-csv compatible shape)",
+        ),
+        th.Property(
+            "contracts_dir",
+            th.StringType,
+            default="extract/contracts",
+            description="Folder of the <entity>.yml contracts; an entity without one is read as "
+            "all-string columns from its header",
+        ),
+        th.Property(
+            "add_metadata_columns",
+            th.BooleanType,
+            default=True,
+            description="Add _sdc_source_file, _sdc_source_lineno, _sdc_source_file_mtime and "
+            "_sdc_extracted_at to every record",
+        ),
+        th.Property(
+            "on_reject",
+            th.StringType,
+            default="quarantine",
+            allowed_values=["quarantine", "fail"],
+            description="quarantine: bad rows go to the file_rejects stream; fail: stop at the first",
+        ),
+    ).to_dict()
+
+    def _contract(self, spec: FileSpec) -> Contract:
+        folder = self.config.get("contracts_dir")
+        contracts_dir = files.absolute(folder) if folder else None
+        explicit = str(files.absolute(spec.contract)) if spec.contract else None
+        try:
+            found = find_contract(spec.entity, explicit, contracts_dir)
+            if found is not None:
+                return Contract.load(found)
+        except ContractError as exc:
+            raise FileError(str(exc)) from exc
+        # No contract: the columns of the first CSV file's header, all optional strings.
+        for path in files.resolve(spec.path):
+            if detect_format(path, spec.format) == "csv":
+                layout = read_csv_layout(path, spec.encoding, spec.delimiter, spec.quotechar)
+                return Contract.from_header(spec.entity, layout.header)
+        raise FileError(
+            f"entity {spec.entity!r}: no contract ({contracts_dir}/{spec.entity}.yml) and no CSV file at "
+            f"{spec.path} to take the columns from"
+        )
+
+    def discover_streams(self) -> list[Stream]:
+        specs = [FileSpec.from_config(raw) for raw in self.config.get("files") or []]
+        names = [s.entity for s in specs]
+        if len(set(names)) != len(names) or REJECTS_STREAM in names:
+            raise FileError(f"`files` entities must be unique and not {REJECTS_STREAM!r}: {names}")
+        rejects = RejectsStream(self)
+        streams: list[Stream] = [FileStream(self, spec, self._contract(spec), rejects) for spec in specs]
+        return [*streams, rejects]  # rejects last: its rows are written while the entities are read
+
+
+if __name__ == "__main__":
+    TapCSV.cli()
