@@ -1,0 +1,86 @@
+"""The DAG generator in the real Airflow 3 of the `airflow` utility (run as a subprocess)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.orchestrate.conftest import Airflow
+from tests.support.stack import ROOT, Stack
+
+ELT_STEPS = ["tap-postgres_target-postgres", "tap-csv_target-postgres", "dbt_build"]
+JOBS = {
+    "el": ["tap-postgres_target-postgres", "tap-csv_target-postgres"],
+    "t": ["dbt_build"],
+    "elt": ELT_STEPS,
+    "reports": ["reports_all"],
+    "elt-reports": [*ELT_STEPS, "reports_all"],
+}
+
+
+def chain(tasks: dict) -> list[str]:
+    """The task ids in dependency order, asserting they form a single chain."""
+    order = [t for t, spec in tasks.items() if not spec["upstream"]]
+    assert len(order) == 1, f"expected one first task, got {order}"
+    while len(order) < len(tasks):
+        nxt = [t for t, spec in tasks.items() if spec["upstream"] == [order[-1]]]
+        assert len(nxt) == 1, f"after {order[-1]}: {nxt}"
+        order.append(nxt[0])
+    return order
+
+
+def test_dagbag_has_every_schedule_and_job(airflow: Airflow) -> None:
+    bag = airflow.dagbag()
+    assert bag["import_errors"] == {}
+    assert set(bag["dags"]) == {"daily-elt-reports", *JOBS}
+
+    daily = bag["dags"]["daily-elt-reports"]
+    assert daily["schedule"] == "0 6 * * *"
+    assert chain(daily["tasks"]) == [*ELT_STEPS, "reports_all"]
+    for name, steps in JOBS.items():
+        dag = bag["dags"][name]
+        assert dag["schedule"] is None, f"{name} is a manual DAG"
+        assert chain(dag["tasks"]) == steps
+
+    for dag in bag["dags"].values():
+        assert dag["catchup"] is False
+        assert dag["max_active_runs"] == 1
+        for task in dag["tasks"].values():
+            assert task["retries"] == 3
+            assert task["retry_exponential_backoff"] > 1
+            assert "meltano run " in task["bash_command"]
+    assert bag["dags"]["elt"]["tasks"]["dbt_build"]["bash_command"].endswith(" run dbt:build")
+
+
+def test_dag_parse_failure_is_an_import_error(airflow: Airflow) -> None:
+    """A broken Meltano project must surface in Airflow, not silently yield zero DAGs."""
+    bag = airflow.dagbag(env={"MELTANO_BIN": "/bin/false", "AIRFLOW_HOME": str(airflow.home / "other")})
+    assert bag["dags"] == {}
+    assert any("meltano schedule list failed" in err for err in bag["import_errors"].values())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (ROOT / "extract" / "tap-csv.meltano.yml").exists(),
+    reason="tap-csv (issue: extract worker) is not in the project yet: the elt DAG's second step needs it",
+)
+def test_elt_dag_end_to_end(airflow: Airflow, demo_stack: Stack) -> None:
+    env = {
+        **demo_stack.env,
+        **{k: v for k, v in airflow.env.items() if k.startswith(("AIRFLOW", "MELTANO_"))},
+        "MELTANO_DATABASE_URI": demo_stack.env["MELTANO_DATABASE_URI"],
+        "INFINIT_DAG_RETRIES": "0",
+    }
+    airflow.run("db", "migrate", env=env)
+    result = airflow.run("dags", "test", "elt", env=env)
+    assert "state=success" in result.stdout + result.stderr
+
+    assert demo_stack.query("select count(*) from raw.cars")[0][0] == 10
+    tables = {
+        r[0]
+        for r in demo_stack.query(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('raw', 'marts')"
+        )
+    }
+    assert {"raw.cars", "marts.fct_transactions"} <= tables, tables
+    assert demo_stack.query("select count(*) from marts.fct_transactions")[0][0] == 4000
