@@ -66,7 +66,7 @@ def pct(fraction: object, decimals: int = 1) -> str:
 
 
 def signed_pct(fraction: object, decimals: int = 1) -> str:
-    """A change: `0.1234` → `+12,3 %`, `-0.05` → `−5,0 %`, None (no comparison) → `—`."""
+    """A change: `0.1234` → `+12,3 %`, `-0.05` → `-5,0 %` (typographic minus), None (no comparison) → `—`."""
     if fraction is None:
         return MISSING
     text = pct(fraction, decimals)

@@ -170,12 +170,23 @@ def find_chromium() -> str | None:
 def pdf_with_chromium(chromium: str, html: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="infinit-chromium-") as profile:
         cmd = [
-            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
-            f"--print-to-pdf={pdf}", html.resolve().as_uri(),
-        ]  # fmt: skip
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-first-run",
+            "--no-default-browser-check",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
     if result.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
         raise RuntimeError(f"chromium exited {result.returncode}: {result.stderr.strip()[-500:]}")
@@ -200,7 +211,7 @@ def write_pdf(html: Path, pdf: Path) -> Path | None:
                 reasons.append(f"Chromium failed: {exc}")
     if engine in ("auto", "weasyprint"):
         try:
-            import weasyprint  # type: ignore[import-not-found]  # noqa: PLC0415 - optional extra
+            import weasyprint  # type: ignore[import-not-found]
         except ImportError:
             reasons.append("WeasyPrint not installed (pip install 'infinit-report[weasyprint]')")
         else:
@@ -210,8 +221,9 @@ def write_pdf(html: Path, pdf: Path) -> Path | None:
     return None
 
 
-def generate(conn: psycopg.Connection[Any], month: date, out_dir: Path, pdf: bool = True,
-             now: datetime | None = None) -> Output:  # fmt: skip
+def generate(
+    conn: psycopg.Connection[Any], month: date, out_dir: Path, pdf: bool = True, now: datetime | None = None
+) -> Output:
     now = now or datetime.now(UTC)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"sales-{month:%Y-%m}.html"
@@ -229,8 +241,9 @@ def reports_dir(value: str | None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="infinit-reports", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="infinit-reports", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     monthly = sub.add_parser("monthly", help="generate monthly sales reports (HTML + PDF)")
     which = monthly.add_mutually_exclusive_group()
@@ -239,8 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     monthly.add_argument("--out", help="output folder (default: $REPORTS_DIR or output/reports)")
     monthly.add_argument("--no-pdf", action="store_true", help="HTML only")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("REPORTS_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=os.environ.get("REPORTS_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     out_dir = reports_dir(args.out)
     with queries.connect() as conn:

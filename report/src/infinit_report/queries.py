@@ -21,9 +21,15 @@ SCHEMA = "reports"
 
 # The KPIs of rpt_monthly_sales that carry _prev_month, _mom_pct, _prev_year and _yoy_pct.
 COMPARED_KPIS = (
-    "transactions", "units", "turnover", "market_value",
-    "discount_pct", "avg_basket", "active_clients", "new_clients",
-)  # fmt: skip
+    "transactions",
+    "units",
+    "turnover",
+    "market_value",
+    "discount_pct",
+    "avg_basket",
+    "active_clients",
+    "new_clients",
+)
 
 
 # --- connection ----------------------------------------------------------------------
@@ -52,8 +58,9 @@ def connect(env: Mapping[str, str] | None = None) -> psycopg.Connection[Row]:
     return conn
 
 
-def _all(conn: psycopg.Connection[Row], query: str | sql.Composed, params: Mapping[str, Any] | None = None
-         ) -> list[Row]:  # fmt: skip
+def _all(
+    conn: psycopg.Connection[Row], query: str | sql.Composed, params: Mapping[str, Any] | None = None
+) -> list[Row]:
     return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
 
 
@@ -83,8 +90,7 @@ def monthly_kpis(conn: psycopg.Connection[Row], month: date) -> Row | None:
     return _one(conn, "select * from reports.rpt_monthly_sales where month = %(month)s", {"month": month})
 
 
-def monthly_series(conn: psycopg.Connection[Row], start: date | None = None, end: date | None = None
-                   ) -> list[Row]:  # fmt: skip
+def monthly_series(conn: psycopg.Connection[Row], start: date | None = None, end: date | None = None) -> list[Row]:
     """rpt_monthly_sales between two months (inclusive; open ends allowed), oldest first."""
     return _all(
         conn,
@@ -142,8 +148,9 @@ def client_ranking(conn: psycopg.Connection[Row], month: date, limit: int | None
     )
 
 
-def brand_turnover_series(conn: psycopg.Connection[Row], start: date | None = None, end: date | None = None
-                          ) -> list[Row]:  # fmt: skip
+def brand_turnover_series(
+    conn: psycopg.Connection[Row], start: date | None = None, end: date | None = None
+) -> list[Row]:
     """Monthly turnover per brand (the trend chart of the Monthly analysis)."""
     return _all(
         conn,
@@ -159,8 +166,13 @@ def brand_turnover_series(conn: psycopg.Connection[Row], start: date | None = No
 
 
 # --- daily ---------------------------------------------------------------------------
-def _daily_filters(start: date, end: date, brands: Sequence[str] | None, product_ids: Sequence[int] | None,
-                   client_ids: Sequence[int] | None) -> tuple[sql.Identifier, dict[str, Any]]:  # fmt: skip
+def _daily_filters(
+    start: date,
+    end: date,
+    brands: Sequence[str] | None,
+    product_ids: Sequence[int] | None,
+    client_ids: Sequence[int] | None,
+) -> tuple[sql.Identifier, dict[str, Any]]:
     # A client filter needs the client grain; otherwise the smaller product grain answers.
     table = "rpt_daily_client_sales" if client_ids else "rpt_daily_sales"
     params = {
@@ -186,10 +198,15 @@ def _where(client_ids: Sequence[int] | None) -> str:
     return _DAILY_WHERE.format(client_clause=clause)
 
 
-def daily_sales(conn: psycopg.Connection[Row], start: date, end: date, brands: Sequence[str] | None = None,
-                product_ids: Sequence[int] | None = None, client_ids: Sequence[int] | None = None
-                ) -> list[Row]:  # fmt: skip
-    """Sales per day × brand × model in [start, end] (Europe/Paris days), filtered."""
+def daily_sales(
+    conn: psycopg.Connection[Row],
+    start: date,
+    end: date,
+    brands: Sequence[str] | None = None,
+    product_ids: Sequence[int] | None = None,
+    client_ids: Sequence[int] | None = None,
+) -> list[Row]:
+    """Sales per day, brand and model in [start, end] (Europe/Paris days), filtered."""
     table, params = _daily_filters(start, end, brands, product_ids, client_ids)
     query = sql.SQL(
         "select sale_date, brand, model, product_id, sum(transactions) as transactions, sum(units) as units,"
@@ -200,9 +217,14 @@ def daily_sales(conn: psycopg.Connection[Row], start: date, end: date, brands: S
     return _all(conn, query, params)
 
 
-def daily_kpis(conn: psycopg.Connection[Row], start: date, end: date, brands: Sequence[str] | None = None,
-               product_ids: Sequence[int] | None = None, client_ids: Sequence[int] | None = None
-               ) -> Row:  # fmt: skip
+def daily_kpis(
+    conn: psycopg.Connection[Row],
+    start: date,
+    end: date,
+    brands: Sequence[str] | None = None,
+    product_ids: Sequence[int] | None = None,
+    client_ids: Sequence[int] | None = None,
+) -> Row:
     """The KPI cards of the Daily cockpit: transactions, products sold (units), turnover."""
     table, params = _daily_filters(start, end, brands, product_ids, client_ids)
     query = sql.SQL(
