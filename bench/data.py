@@ -1,0 +1,45 @@
+"""Bench data: the demo generator's files, a clean copy for COPY, and +1% deltas.
+
+The deltas continue the legacy export exactly as the dealer's tool would: appended to
+transactions.csv with the row index and transaction ids going on, sales dated after the
+last one. tap-csv then reads only the appended bytes (per-file offset bookmark).
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+from infinit.demo_data import transactions
+
+DELTA_MONTHS = ("2024-08", "2024-09", "2024-10", "2024-11", "2024-12")
+
+
+def clean_copy(legacy: Path, clean: Path) -> int:
+    """The clean 6-column CSV of a legacy file (drop the unnamed leading index). Returns data rows."""
+    with legacy.open("rb") as src, clean.open("wb") as dst:
+        dst.write(src.readline())  # the header already names the 6 real columns
+        dst.flush()
+        subprocess.run(["cut", "-d,", "-f2-"], stdin=src, stdout=dst, check=True)
+    return count_rows(clean)
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of a CSV without quoted newlines (ours): lines minus the header."""
+    out = subprocess.run(["wc", "-l", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(out.split()[0]) - 1
+
+
+def append_delta(legacy: Path, rows: int, step: int, seed: int = 4242) -> tuple[int, int]:
+    """Append `rows` new sales to the legacy file. Returns (first, last) new transaction_id."""
+    existing = count_rows(legacy)
+    rng = random.Random(seed + step)
+    month = DELTA_MONTHS[(step - 1) % len(DELTA_MONTHS)]
+    client_ids = list(range(201, 221))
+    with legacy.open("a", encoding="utf-8", newline="") as out:
+        for offset, row in enumerate(transactions(rows, client_ids, month, month, rng)):
+            index = existing + offset
+            row[0] = str(index + 1)
+            out.write(",".join([str(index), *row]) + "\n")
+    return existing + 1, existing + rows

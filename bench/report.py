@@ -1,0 +1,144 @@
+"""The result table (each figure as a ratio to COPY) and the targets of issue #7."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABELS = {
+    "copy": "floor: COPY clean CSV -> typed table",
+    "pandas": "original: pandas read_csv + to_sql",
+    "dlt": "dlt, default settings",
+    "el_cars": "project: tap-postgres -> target (cars)",
+    "el_backfill": "project: backfill tap-csv -> target-postgres",
+    "dbt_full": "project: dbt build (first, full)",
+    "elt_incremental": "project: +1% rows, meltano run elt",
+    "el_incremental": "project: +1% rows, meltano run el",
+    "dbt_incremental": "project: dbt build (incremental, +1%)",
+    "dbt_full_refresh": "project: dbt build --full-refresh",
+}
+
+
+def _rows(step: dict[str, Any]) -> int | None:
+    if "rows" in step:
+        return int(step["rows"])
+    extracted = step.get("records_extracted") or {}
+    tx = sum(v for k, v in extracted.items() if k.endswith("/transactions"))
+    if tx:
+        return tx
+    landed = step.get("raw_rows_landed") or {}
+    return landed.get("transactions")
+
+
+def _rss(step: dict[str, Any]) -> str:
+    peaks = step.get("peak_rss_mb") or {}
+    parts = [f"{k} {v:.0f}" for k, v in peaks.items() if k.startswith(("tap-", "target-"))]
+    if not parts and "main" in peaks:
+        parts = [f"{peaks['main']:.0f}"]
+    return ", ".join(parts)
+
+
+def table(result: dict[str, Any]) -> str:
+    steps = result.get("steps", {})
+    copy_s = steps.get("copy", {}).get("seconds") or None
+    lines = [
+        f"N = {result['transactions']:,} transactions ({result.get('csv_mb', '?')} MB CSV); "
+        f"{result['machine']['nproc']} cores, {result['machine']['ram_gib']} GiB; "
+        f"load {result.get('load_before')} -> {result.get('load_after')}",
+        "",
+        f"| {'step':<46} | {'seconds':>8} | {'x COPY':>7} | {'tx rows':>9} | {'rows/s':>9} | peak RSS MB",
+        f"|{'-' * 48}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 11}|{'-' * 30}",
+    ]
+    for key, step in steps.items():
+        seconds = step.get("seconds")
+        rows = _rows(step)
+        ratio = f"{seconds / copy_s:.1f}" if seconds and copy_s else ""
+        rate = f"{rows / seconds:,.0f}" if rows and seconds else ""
+        lines.append(
+            f"| {LABELS.get(key, key):<46} | {seconds:>8.2f} | {ratio:>7} | {rows or '':>9} | {rate:>9} | {_rss(step)}"
+        )
+    for name, variant in (result.get("variants") or {}).items():
+        seconds = variant.get("seconds")
+        rows = _rows(variant)
+        ratio = f"{seconds / copy_s:.1f}" if seconds and copy_s else ""
+        rate = f"{rows / seconds:,.0f}" if rows and seconds else ""
+        lines.append(
+            f"| {'variant: ' + name:<46} | {seconds:>8.2f} | {ratio:>7} | {rows or '':>9} | {rate:>9} | {_rss(variant)}"
+        )
+    q = result.get("queries")
+    if q:
+        lines += [
+            "",
+            f"queries ({q['runs']} runs each, {len(q['scenarios'])} scenarios): p50 {q['p50_ms']} ms, "
+            f"p95 {q['p95_ms']} ms, worst scenario p95 {q['worst_p95_ms']} ms ({q['worst_p95_scenario']})",
+        ]
+    targets = result.get("targets") or {}
+    if targets:
+        lines += ["", "targets:"]
+        for name, target in targets.items():
+            mark = {True: "reached", False: "NOT reached", None: "not measured"}[target["reached"]]
+            lines.append(f"  - {name}: {mark} ({target['detail']})")
+    return "\n".join(lines)
+
+
+def targets(result: dict[str, Any]) -> dict[str, Any]:
+    steps = result.get("steps", {})
+    out: dict[str, Any] = {}
+
+    def sec(key: str) -> float | None:
+        return steps.get(key, {}).get("seconds")
+
+    el, copy_s = sec("el_backfill"), sec("copy")
+    peers = [s for s in (sec("pandas"), sec("dlt")) if s]
+    if el and peers:
+        best = min(peers)
+        out["EL >= best of pandas and dlt"] = {
+            "reached": el <= best,
+            "detail": f"EL {el:.1f} s vs best peer {best:.1f} s ({el / best:.2f}x)",
+        }
+    else:
+        out["EL >= best of pandas and dlt"] = {"reached": None, "detail": "EL or peers not run"}
+    if el and copy_s:
+        out["EL <= 8x COPY"] = {"reached": el <= 8 * copy_s, "detail": f"{el / copy_s:.1f}x COPY"}
+
+    backfill = [sec(k) for k in ("el_cars", "el_backfill", "dbt_full")]
+    inc = steps.get("elt_incremental")
+    if inc and all(backfill):
+        total = sum(backfill)  # type: ignore[arg-type]
+        share = inc["seconds"] / total
+        out["incremental elt <= 15% of backfill EL+T"] = {
+            "reached": share <= 0.15,
+            "detail": f"{inc['seconds']:.1f} s / {total:.1f} s = {share:.1%}",
+        }
+        extracted = inc.get("records_extracted") or {}
+        tx = sum(v for k, v in extracted.items() if k.endswith("/transactions"))
+        if not tx:
+            tx = (inc.get("raw_rows_landed") or {}).get("transactions", 0)
+        out["incremental extracts only the new rows"] = {
+            "reached": tx == inc["delta_rows"],
+            "detail": f"{tx} transactions extracted for {inc['delta_rows']} new; all streams: {extracted}",
+        }
+    dbt_inc, dbt_full = sec("dbt_incremental"), sec("dbt_full_refresh") or sec("dbt_full")
+    if dbt_inc and dbt_full:
+        share = dbt_inc / dbt_full
+        out["incremental dbt build <= 25% of full"] = {
+            "reached": share <= 0.25,
+            "detail": f"{dbt_inc:.1f} s / {dbt_full:.1f} s = {share:.1%}",
+        }
+    q = result.get("queries")
+    if q:
+        out["query p95 <= 100 ms"] = {
+            "reached": q["worst_p95_ms"] <= 100,
+            "detail": f"worst scenario p95 {q['worst_p95_ms']} ms ({q['worst_p95_scenario']}), "
+            f"all calls p95 {q['p95_ms']} ms",
+        }
+    peaks: dict[str, float] = {}
+    for step in [*steps.values(), *(result.get("variants") or {}).values()]:
+        for name, value in (step.get("peak_rss_mb") or {}).items():
+            if name.startswith(("tap-", "target-")):
+                peaks[name] = max(peaks.get(name, 0.0), value)
+    if peaks:
+        out["peak RSS tap/target <= 500 MB"] = {
+            "reached": max(peaks.values()) <= 500,
+            "detail": ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(peaks.items())),
+        }
+    return out

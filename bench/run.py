@@ -1,0 +1,156 @@
+"""Benchmark of issue #7: the same N transactions, the same warehouse, every loader.
+
+    bench/run.sh [N]                        (creates bench/.venv, then runs this module)
+    .venv/bin/python -m bench.run --transactions N [--skip-peers] [--variants LIST] [--keep]
+
+Starts throwaway embedded servers on free ports (tests/support/stack.py) under bench/.work/,
+so the demo warehouse, its state and its drop folder are never touched. Writes
+bench/results/<timestamp>.json and bench/results/latest.json, and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import data, floor, project, queries, report
+from tests.support.stack import ROOT, Stack, start_stack
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS = BENCH_DIR / "results"
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gib": round(mem_kb / 2**20, 1),
+        "cpu": next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?"),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def loadavg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: Path) -> dict[str, Any]:
+    """Backfill EL, full dbt build, then +delta and the incremental job, then +delta and dbt alone."""
+    steps: dict[str, Any] = {}
+    say("project: tap-postgres target-postgres (cars)")
+    steps["el_cars"] = project.step(stack, "run", "tap-postgres", "target-postgres", log=log)
+    say("project: backfill tap-csv target-postgres")
+    steps["el_backfill"] = project.step(stack, "run", "tap-csv", "target-postgres", log=log)
+    say("project: dbt:build (full)")
+    steps["dbt_full"] = project.step(stack, "run", "dbt:build", log=log)
+
+    delta = max(1, round(n * delta_pct / 100))
+    first, last = data.append_delta(legacy, delta, step=1)
+    say(f"project: +{delta} rows (ids {first}..{last}), meltano run elt")
+    steps["elt_incremental"] = {**project.step(stack, "run", "elt", log=log), "delta_rows": delta}
+
+    first, last = data.append_delta(legacy, delta, step=2)
+    say(f"project: +{delta} rows (ids {first}..{last}), meltano run el, then dbt:build alone")
+    steps["el_incremental"] = {**project.step(stack, "run", "el", log=log), "delta_rows": delta}
+    steps["dbt_incremental"] = project.step(stack, "run", "dbt:build", log=log)
+    say("project: dbt build --full-refresh (same data, for the ratio)")
+    steps["dbt_full_refresh"] = project.step(stack, "invoke", "dbt", "build", "--full-refresh", log=log)
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--transactions", "-n", type=int, default=1_000_000)
+    parser.add_argument("--delta-pct", type=float, default=1.0, help="size of each incremental delta, %% of N")
+    parser.add_argument("--query-runs", type=int, default=30)
+    parser.add_argument("--skip-peers", action="store_true", help="skip pandas and dlt (quick iterations)")
+    parser.add_argument("--skip-project", action="store_true", help="skip the meltano pipeline")
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma list of EL variants to compare on fresh databases (see bench/variants.py), or 'all'",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep bench/.work/<stamp> (data, logs, servers' files)")
+    parser.add_argument("--no-latest", action="store_true", help="do not overwrite results/latest.json")
+    args = parser.parse_args(argv)
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    work = BENCH_DIR / ".work" / stamp
+    work.mkdir(parents=True)
+    log = work / "bench.log"
+    n = args.transactions
+    result: dict[str, Any] = {
+        "started_at": stamp,
+        "transactions": n,
+        "machine": machine(),
+        "load_before": loadavg(),
+        "steps": {},
+    }
+    say(f"N={n}, work dir {work.relative_to(ROOT)}, load {result['load_before']}")
+    try:
+        with start_stack(work / "stack") as stack:
+            drops = stack.drops
+            t0 = time.perf_counter()
+            stack.python("-m", "infinit.demo_data", "--transactions", str(n), "--out", str(drops))
+            legacy = drops / "transactions.csv"
+            clean = work / "clean" / "transactions.csv"
+            clean.parent.mkdir()
+            rows = data.clean_copy(legacy, clean)
+            result["generate_seconds"] = round(time.perf_counter() - t0, 2)
+            result["csv_mb"] = round(legacy.stat().st_size / 2**20, 1)
+            say(f"generated {rows} rows ({result['csv_mb']} MB) in {result['generate_seconds']} s")
+            peers_csv = work / "peers" / "transactions.csv"  # a copy: the project's file will grow
+            peers_csv.parent.mkdir()
+            shutil.copy(legacy, peers_csv)
+
+            steps = result["steps"]
+            say("floor: COPY")
+            steps["copy"] = floor.copy_floor(stack, clean)
+            if not args.skip_peers:
+                say("peer: pandas read_csv + to_sql")
+                steps["pandas"] = floor.pandas_load(stack, peers_csv, log)
+                say("peer: dlt (defaults)")
+                steps["dlt"] = floor.dlt_load(stack, peers_csv, log, work)
+            if not args.skip_project:
+                steps.update(project_pipeline(stack, legacy, n, args.delta_pct, log))
+                say(f"queries: {args.query_runs} runs of each report/cockpit query")
+                result["queries"] = queries.run(stack.env, args.query_runs)
+            if args.variants:
+                from bench import variants
+
+                result["variants"] = variants.run(stack, args.variants, peers_csv, log, say)
+    finally:
+        result["load_after"] = loadavg()
+        RESULTS.mkdir(exist_ok=True)
+        result["targets"] = report.targets(result)
+        out = RESULTS / f"{stamp}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        if not args.no_latest:
+            shutil.copy(out, RESULTS / "latest.json")
+        if not args.keep:
+            shutil.rmtree(work / "stack", ignore_errors=True)
+            shutil.rmtree(work / "clean", ignore_errors=True)
+            shutil.rmtree(work / "peers", ignore_errors=True)
+            shutil.rmtree(work / "dlt", ignore_errors=True)
+    print(report.table(result))
+    say(f"wrote {out.relative_to(ROOT)} (log: {log.relative_to(ROOT)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
