@@ -8,7 +8,7 @@
     ({{ column }} at time zone 'UTC')
 {%- endmacro %}
 
-{#- Relative change as a fraction; null when the base is null or zero. -#}
+{#- Relative change as a fraction (6 decimals); null when the base is null or zero. -#}
 {% macro pct_change(current, previous) -%}
-    ({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0)
+    round(({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0), 6)
 {%- endmacro %}

@@ -64,8 +64,10 @@ monthly as (
         coalesce(sales.turnover, 0) as turnover,
         coalesce(sales.market_value, 0) as market_value,
         coalesce(sales.market_value, 0) - coalesce(sales.turnover, 0) as discount,
-        (sales.market_value - sales.turnover) / nullif(sales.market_value, 0) as discount_pct,
-        sales.turnover / nullif(sales.transactions, 0) as avg_basket,
+        round(
+            (sales.market_value - sales.turnover) / nullif(sales.market_value, 0), 6
+        ) as discount_pct,
+        round(sales.turnover / nullif(sales.transactions, 0), 2) as avg_basket,
         coalesce(sales.active_clients, 0) as active_clients,
         coalesce(new_clients.new_clients, 0) as new_clients
     from months
