@@ -134,15 +134,20 @@ def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, s
             raise FileError(f"{path}: empty file, expected a CSV header line")
         header_end, header_lines, header_state = cursor.offset, cursor.lines, cursor.hasher.copy()
         header = [name.strip() for name in header]
+        named = len(header)
         counts: dict[int, int] = {}
+        leading: list[str] = []
         for _, row in zip(range(sample), reader, strict=False):
             if row:
                 counts[len(row)] = counts.get(len(row), 0) + 1
-    named = len(header)
+                if len(row) == named + 1:
+                    leading.append(row[0].strip())
     if header and header[0] == "":
         legacy, header = True, header[1:]  # pandas-style index with an empty header name
     else:
-        legacy = counts.get(named + 1, 0) > counts.get(named, 0)
+        # Most sampled rows carry one value more than the header names, and that value
+        # is a row index (integers). A lone over-long row stays a wrong_value_count reject.
+        legacy = counts.get(named + 1, 0) > counts.get(named, 0) and all(v.isdigit() for v in leading)
     if any(name == "" for name in header):
         raise FileError(f"{path}: the header has an empty column name: {header}")
     if len(set(header)) != len(header):

@@ -217,7 +217,7 @@ class FileStream(_PerFileTime):
             if fmt == "json":
                 data = path.read_bytes()
                 records: Iterable[RawRecord] = json_array_records(path, data, self.spec.encoding)
-                self._check_json_fields(path, records)  # type: ignore[arg-type]
+                records = self._check_first_object(path, records)
                 new_mark.offset, new_mark.sha256 = len(data), hashlib.sha256(data).hexdigest()
                 new_mark.lines = data.count(b"\n")
             else:
@@ -250,7 +250,7 @@ class FileStream(_PerFileTime):
                         cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
                     else:
                         cursor = LineCursor(handle, self.spec.encoding)
-                    records = self._check_jsonl_fields(path, jsonl_records(cursor))
+                    records = self._check_first_object(path, jsonl_records(cursor))
 
             seen: dict[tuple[Any, ...], int] = {}
             pk = self.contract.primary_key
@@ -309,10 +309,9 @@ class FileStream(_PerFileTime):
                 record[spec.name] = spec.parse(values.get(spec.name))
             except ValueError as exc:
                 raise RowRejected(str(exc), spec.name) from exc
-        if not self.contract.allow_extra_columns and len(values) > len(record):
+        if not self.contract.allow_extra_columns and not values.keys() <= self.contract.by_name.keys():
             extra = [name for name in values if name not in self.contract.by_name]
-            if extra:
-                raise RowRejected(f"unexpected_field: {', '.join(extra)} not in the contract", extra[0])
+            raise RowRejected(f"unexpected_field: {', '.join(extra)} not in the contract", extra[0])
         return record
 
     def _expectation(self) -> str:
@@ -331,19 +330,9 @@ class FileStream(_PerFileTime):
         if extra:
             self.logger.info("tap-csv: %s: ignoring extra column(s) %s", path, extra)
 
-    def _check_json_fields(self, path: Path, records: list[RawRecord]) -> None:
-        seen: set[str] = set()
-        for raw in records:
-            if raw.values is not None:
-                seen.update(raw.values)
-        if not seen:
-            return
-        self._check_header(
-            path, [n for n in self.contract.names if n in seen] + sorted(seen - set(self.contract.names))
-        )
-
-    def _check_jsonl_fields(self, path: Path, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
-        """JSON Lines: the first object's keys stand for the file's columns."""
+    def _check_first_object(self, path: Path, records: Iterable[RawRecord]) -> Iterator[RawRecord]:
+        """JSON: the first object's keys stand for the file's columns (file-level check);
+        a later object that lacks a required key or has an unknown one is a row reject."""
         checked = False
         for raw in records:
             if not checked and raw.values is not None:

@@ -16,6 +16,7 @@ class TapCSV(Tap):
     """Reads CSV (clean or legacy-indexed), JSON array and JSON Lines files, incrementally per file."""
 
     name = "tap-csv"
+    package_name = "infinit-tap-csv"
 
     config_jsonschema = th.PropertiesList(
         th.Property(

@@ -1,0 +1,353 @@
+"""tap-csv in-process: formats, contracts, every reject reason, every file-level error, state."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from tap_csv.readers import FileError
+from tap_csv.rejects import RejectedRowError
+
+from tests.tap_csv.conftest import CONTRACTS, config_for, run_tap
+
+HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp\n"
+TX = {"entity": "transactions", "path": "transactions*.csv"}
+
+
+def tx_config(drops: Path, **extra: object) -> dict:
+    return config_for({**TX, "path": str(drops / "transactions*.csv")}, **extra)
+
+
+def reject_of(drops: Path, line: str) -> dict:
+    """The reject of one bad line between two good ones (line 3 of the file)."""
+    good = ["1,101,201,1,1.00,2024-01-01", "2,101,201,1,1.00,2024-01-01"]
+    (drops / "transactions.csv").write_text(HEADER + "\n".join([good[0], line, good[1]]) + "\n", encoding="utf-8")
+    run = run_tap(tx_config(drops))
+    assert [r["transaction_id"] for r in run.rows("transactions")] == [1, 2]
+    (reject,) = run.rows("file_rejects")
+    return reject
+
+
+# --- formats and typing -----------------------------------------------------------------
+
+
+def test_legacy_csv_is_aligned_field_by_field(drops: Path) -> None:
+    """The DESIGN.md example: 7 values under a 6-name header; the leading index is dropped."""
+    (drops / "transactions.csv").write_text(
+        HEADER + "0,1,101,216,2,24916.7,2024-02-12 11:46:05\n1,2,102,202,1,21679.55,2023-04-05 22:41:58\n",
+        encoding="utf-8",
+    )
+    run = run_tap(tx_config(drops))
+    first = run.rows("transactions")[0]
+    assert first["transaction_id"] == 1
+    assert first["product_id"] == 101
+    assert first["client_id"] == 216
+    assert first["quantity"] == 2
+    assert first["price"] == Decimal("24916.7") and isinstance(first["price"], Decimal)
+    assert first["timestamp"] == "2024-02-12T11:46:05+00:00"
+    assert first["_sdc_source_lineno"] == 2
+    assert first["_sdc_source_file"] == str((drops / "transactions.csv").resolve())
+    assert run.files("transactions")[first["_sdc_source_file"]]["layout"] == "legacy"
+
+
+def test_clean_csv_and_exact_decimals(drops: Path) -> None:
+    (drops / "transactions.csv").write_text(
+        HEADER + "1,101,216,2,24916.70,2024-02-12T11:46:05+01:00\n", encoding="utf-8"
+    )
+    run = run_tap(tx_config(drops))
+    (row,) = run.rows("transactions")
+    assert row["transaction_id"] == 1 and row["product_id"] == 101
+    assert row["timestamp"] == "2024-02-12T10:46:05+00:00"
+    # the Singer message text carries the decimal exactly as in the file (no float round trip)
+    raw = next(m for m in run.messages if m["type"] == "RECORD")
+    assert raw["record"]["price"] == Decimal("24916.70")
+
+
+def test_pandas_style_index_header_is_dropped(drops: Path) -> None:
+    (drops / "transactions.csv").write_text(",".join(["", *HEADER.split(",")]) + "0,1,101,216,2,1.5,2024-01-01\n")
+    (row,) = run_tap(tx_config(drops)).rows("transactions")
+    assert (row["transaction_id"], row["price"], row["timestamp"]) == (1, Decimal("1.5"), "2024-01-01T00:00:00+00:00")
+
+
+def test_json_array_and_json_lines(drops: Path) -> None:
+    (drops / "clients.json").write_text(
+        json.dumps(
+            [{"client_id": 201, "name": "Alice", "email": "a@x.fr"}, {"client_id": 202, "name": "Bob"}], indent=4
+        ),
+        encoding="utf-8",
+    )
+    (drops / "more.jsonl").write_text('{"client_id": 203, "name": "Chloé", "email": null}\n', encoding="utf-8")
+    run = run_tap(
+        config_for(
+            {"entity": "clients", "path": str(drops / "clients.json")},
+            {"entity": "more", "path": str(drops / "more.jsonl"), "contract": str(CONTRACTS / "clients.yml")},
+        )
+    )
+    assert [(r["client_id"], r["email"], r["_sdc_source_lineno"]) for r in run.rows("clients")] == [
+        (201, "a@x.fr", 2),
+        (202, None, 7),
+    ]
+    assert [(r["client_id"], r["name"], r["_sdc_source_lineno"]) for r in run.rows("more")] == [(203, "Chloé", 1)]
+
+
+def test_folder_glob_and_daily_drops(drops: Path) -> None:
+    for day in ("2024-07-30", "2024-07-31"):
+        (drops / f"transactions_{day}.csv").write_text(HEADER + f"{day[-1]},101,201,1,1.00,{day} 10:00:00\n")
+    (drops / "notes.txt.part").write_text("ignored")
+    by_glob = run_tap(tx_config(drops)).rows("transactions")
+    by_folder = run_tap(config_for({**TX, "path": str(drops), "format": "csv"})).rows("transactions")
+    assert [r["transaction_id"] for r in by_glob] == [0, 1]
+    assert [r["_sdc_source_file"] for r in by_folder] == [r["_sdc_source_file"] for r in by_glob]
+
+
+def test_relative_path_and_env_default(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    monkeypatch.setenv("MELTANO_PROJECT_ROOT", str(drops.parent))
+    monkeypatch.delenv("FILE_DROPS_DIR", raising=False)
+    config = config_for({**TX, "path": "${FILE_DROPS_DIR:-drops}/transactions*.csv"})
+    assert len(run_tap(config).rows("transactions")) == 1
+
+
+def test_no_key_properties_unless_configured(drops: Path) -> None:
+    (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    schemas = {m["stream"]: m for m in run_tap(tx_config(drops)).messages if m["type"] == "SCHEMA"}
+    assert schemas["transactions"]["key_properties"] == []
+    keyed = run_tap(config_for({**TX, "path": str(drops / "*.csv"), "keys": ["transaction_id"]}))
+    schemas = {m["stream"]: m for m in keyed.messages if m["type"] == "SCHEMA"}
+    assert schemas["transactions"]["key_properties"] == ["transaction_id"]
+
+
+def test_without_contract_columns_come_from_the_header(drops: Path) -> None:
+    (drops / "cars.csv").write_text("car_id,car_make\n101,Peugeot\n")
+    run = run_tap(config_for({"entity": "cars", "path": str(drops / "cars.csv")}))
+    (row,) = run.rows("cars")
+    assert (row["car_id"], row["car_make"]) == ("101", "Peugeot")
+
+
+def test_metadata_columns_can_be_switched_off(drops: Path) -> None:
+    (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    (row,) = run_tap(tx_config(drops, add_metadata_columns=False)).rows("transactions")
+    assert not any(key.startswith("_sdc_") for key in row)
+
+
+# --- every reject reason ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "column"),
+    [
+        ("1,101,201,1,2024-01-01", "wrong_value_count", None),
+        ("1,101,201,1,1.00,2024-01-01,extra", "wrong_value_count", None),
+        ("1,x101,201,1,1.00,2024-01-01", "invalid_integer", "product_id"),
+        ("1,101,201,1.5,1.00,2024-01-01", "invalid_integer", "quantity"),
+        ("1,101,201,1,12.3.4,2024-01-01", "invalid_decimal", "price"),
+        ("1,101,201,1,NaN,2024-01-01", "invalid_decimal", "price"),
+        ("1,101,201,1,1.00,2024-02-30 10:00:00", "invalid_timestamp", "timestamp"),
+        ("1,101,201,1,1.00,yesterday", "invalid_timestamp", "timestamp"),
+        ("1,101,,1,1.00,2024-01-01", "missing_required", "client_id"),
+        ("1,101,201,1,1.00,", "missing_required", "timestamp"),
+    ],
+)
+def test_reject_reasons(drops: Path, line: str, code: str, column: str | None) -> None:
+    reject = reject_of(drops, line)
+    assert reject["reason"].split(":")[0] == code
+    assert reject["column_name"] == column
+    assert reject["entity"] == "transactions"
+    assert reject["raw_line"] == line
+    assert reject["_sdc_source_lineno"] == 3
+    assert reject["_sdc_source_file"].endswith("transactions.csv")
+    assert reject["_sdc_extracted_at"] and reject["_sdc_source_file_mtime"]
+
+
+def test_duplicate_key_within_a_file(drops: Path) -> None:
+    rows = ["7,101,201,1,1.00,2024-01-01", "8,101,201,1,1.00,2024-01-01", "7,102,202,2,2.00,2024-01-02"]
+    (drops / "transactions.csv").write_text(HEADER + "\n".join(rows) + "\n")
+    run = run_tap(tx_config(drops))
+    assert [r["transaction_id"] for r in run.rows("transactions")] == [7, 8]
+    (reject,) = run.rows("file_rejects")
+    assert reject["reason"] == "duplicate_key: transaction_id=7 already at line 2 of this file"
+    assert (reject["_sdc_source_lineno"], reject["column_name"]) == (4, "transaction_id")
+
+
+def test_json_row_rejects(drops: Path) -> None:
+    (drops / "clients.json").write_text(
+        '[\n {"client_id": 1, "name": "A"},\n "not an object",\n {"client_id": 2},\n'
+        ' {"client_id": 3, "name": "C", "vip": true}\n]\n'
+    )
+    (drops / "clients.jsonl").write_text('{"client_id": 4, "name": "D"}\n{"client_id": 5, "name": \n')
+    run = run_tap(config_for({"entity": "clients", "path": str(drops / "clients.*")}))
+    assert [r["client_id"] for r in run.rows("clients")] == [1, 4]
+    got = [(r["_sdc_source_lineno"], r["reason"].split(":")[0], r["column_name"]) for r in run.rows("file_rejects")]
+    assert got == [
+        (3, "not_an_object", None),
+        (4, "missing_required", "name"),
+        (5, "unexpected_field", "vip"),
+        (2, "invalid_json", None),
+    ]
+
+
+def test_on_reject_fail_stops_at_the_first_bad_row(drops: Path) -> None:
+    (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n2,101,201,1,abc,2024-01-01\n")
+    with pytest.raises(RejectedRowError, match=r"transactions.csv: line 3: invalid_decimal"):
+        run_tap(tx_config(drops, on_reject="fail"))
+
+
+# --- every file-level error ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "transaction_id,product_id,client_id,quantity,timestamp\n1,101,201,1,2024-01-01\n",
+            r"transactions.csv: missing required column\(s\) \['price'\]",
+        ),
+        (
+            HEADER.strip() + ",discount\n1,101,201,1,1.00,2024-01-01,0\n",
+            r"transactions.csv: unexpected column\(s\) \['discount'\]",
+        ),
+        ("", r"transactions.csv: empty file, expected a CSV header"),
+    ],
+)
+def test_csv_file_errors(drops: Path, content: str, message: str) -> None:
+    (drops / "transactions.csv").write_text(content)
+    with pytest.raises(FileError, match=message):
+        run_tap(tx_config(drops))
+
+
+def test_undecodable_file_is_refused_before_any_row(drops: Path) -> None:
+    (drops / "transactions.csv").write_bytes(HEADER.encode() + b"1,101,201,1,1.00,2024-01-01\n2,101,201,1,\xff,x\n")
+    with pytest.raises(FileError, match=r"transactions.csv: cannot decode as utf-8 near byte \d+ \(line 3"):
+        run_tap(tx_config(drops))
+    latin = run_tap(config_for({**TX, "path": str(drops / "*.csv"), "encoding": "latin-1"}))
+    assert len(latin.rows("transactions")) == 1  # decodes; the bad row is a reject
+    assert len(latin.rows("file_rejects")) == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['[\n  {"client_id": 1, "name": "A"},\n  {"client_id": 2, "na', '[\n  {"client_id": 1, "name": "A"}\n', "{}"],
+)
+def test_truncated_or_invalid_json_array(drops: Path, content: str) -> None:
+    (drops / "clients.json").write_text(content)
+    with pytest.raises(FileError, match=r"clients.json: invalid JSON at line \d+: expected"):
+        run_tap(config_for({"entity": "clients", "path": str(drops / "clients.json"), "format": "json"}))
+
+
+def test_missing_contract_file_is_an_error(drops: Path) -> None:
+    with pytest.raises(FileError, match=r"contract .*nope.yml of entity 'transactions' does not exist"):
+        run_tap(config_for({**TX, "path": str(drops), "contract": str(drops / "nope.yml")}))
+
+
+# --- incremental state ----------------------------------------------------------------------
+
+
+def test_unchanged_grown_rewritten(drops: Path) -> None:
+    path = drops / "transactions.csv"
+    path.write_text(HEADER + "".join(f"{i},101,201,1,1.00,2024-01-01\n" for i in range(1, 6)))
+    config = tx_config(drops)
+    first = run_tap(config)
+    assert len(first.rows("transactions")) == 5
+
+    again = run_tap(config, first.state)
+    assert again.rows("transactions") == []
+
+    os.utime(path)  # touched, same bytes: still nothing to read
+    touched = run_tap(config, again.state)
+    assert touched.rows("transactions") == []
+
+    with path.open("a") as fh:
+        fh.write("".join(f"{i},101,201,1,1.00,2024-01-01\n" for i in range(6, 16)))
+    grown = run_tap(config, touched.state)
+    assert [r["transaction_id"] for r in grown.rows("transactions")] == list(range(6, 16))
+    assert [r["_sdc_source_lineno"] for r in grown.rows("transactions")] == list(range(7, 17))
+    mark = grown.files("transactions")[str(path.resolve())]
+    assert (mark["rows"], mark["lines"], mark["offset"]) == (15, 16, path.stat().st_size)
+
+    path.write_text(
+        HEADER + "99,101,201,1,1.00,2024-01-01\n" + "".join(f"{i},101,201,1,1.00,2024-01-01\n" for i in range(2, 20))
+    )
+    rewritten = run_tap(config, grown.state)
+    assert len(rewritten.rows("transactions")) == 19  # read again in full
+
+
+def test_legacy_file_that_grows_stays_aligned(drops: Path) -> None:
+    path = drops / "transactions.csv"
+    path.write_text(HEADER + "0,1,101,201,1,1.00,2024-01-01\n")
+    first = run_tap(tx_config(drops))
+    with path.open("a") as fh:
+        fh.write("1,2,102,202,2,2.50,2024-01-02\n")
+    (row,) = run_tap(tx_config(drops), first.state).rows("transactions")
+    assert (row["transaction_id"], row["product_id"], row["quantity"], row["price"]) == (2, 102, 2, Decimal("2.50"))
+
+
+def test_changed_json_array_is_read_in_full(drops: Path) -> None:
+    path = drops / "clients.json"
+    path.write_text('[{"client_id": 1, "name": "A"}]')
+    config = config_for({"entity": "clients", "path": str(path)})
+    first = run_tap(config)
+    path.write_text('[{"client_id": 1, "name": "A"}, {"client_id": 2, "name": "B"}]')
+    assert [r["client_id"] for r in run_tap(config, first.state).rows("clients")] == [1, 2]
+
+
+def test_jsonl_resumes_from_the_offset(drops: Path) -> None:
+    path = drops / "clients.jsonl"
+    path.write_text('{"client_id": 1, "name": "A"}\n')
+    config = config_for({"entity": "clients", "path": str(path)})
+    first = run_tap(config)
+    with path.open("a") as fh:
+        fh.write('{"client_id": 2, "name": "B"}\n')
+    assert [(r["client_id"], r["_sdc_source_lineno"]) for r in run_tap(config, first.state).rows("clients")] == [(2, 2)]
+
+
+def test_one_extraction_time_per_file(drops: Path) -> None:
+    for name in ("transactions_a.csv", "transactions_b.csv"):
+        (drops / name).write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n2,101,201,1,1.00,2024-01-01\n")
+    run = run_tap(tx_config(drops))
+    stamps = {}
+    for row in run.rows("transactions"):
+        stamps.setdefault(row["_sdc_source_file"], set()).add(row["_sdc_extracted_at"])
+    assert all(len(s) == 1 for s in stamps.values()) and len(stamps) == 2
+    records = [m for m in run.messages if m["type"] == "RECORD" and m["stream"] == "transactions"]
+    # target-postgres writes _sdc_extracted_at from time_extracted: they must agree
+    assert all(m["time_extracted"] == m["record"]["_sdc_extracted_at"] for m in records)
+
+
+# --- BATCH ------------------------------------------------------------------------------------
+
+
+def test_batch_files_hold_the_same_rows_as_records(drops: Path, tmp_path: Path) -> None:
+    (drops / "transactions.csv").write_text(
+        HEADER + "".join(f"{i},{100 + i},201,1,{i}.10,2024-01-01\n" for i in range(1, 26)) + "x,y\n"
+    )
+    config = tx_config(drops)
+    records = run_tap(config)
+    batch_config = {
+        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
+        "batch_size": 10,
+    }
+    batched = run_tap(tx_config(drops, batch_config=batch_config), None)
+    manifests = [m for m in batched.messages if m["type"] == "BATCH" and m["stream"] == "transactions"]
+    assert len(manifests) == 3  # 25 rows in batches of 10
+    rows = []
+    for message in manifests:
+        for url in message["manifest"]:
+            with gzip.open(url.removeprefix("file://"), "rt") as fh:
+                rows += [json.loads(line, parse_float=Decimal) for line in fh]
+
+    def strip(row: dict) -> dict:
+        return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
+
+    assert [strip(r) for r in rows] == [strip(r) for r in records.rows("transactions")]
+    assert len({r["_sdc_extracted_at"] for r in rows}) == 1
+    # the rejects still travel as records, with their metadata
+    assert len(batched.rows("file_rejects")) == 1
+    assert batched.files("transactions") == {
+        k: {**v, "last_extracted_at": batched.files("transactions")[k]["last_extracted_at"]}
+        for k, v in records.files("transactions").items()
+    }
