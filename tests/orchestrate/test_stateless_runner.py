@@ -1,0 +1,76 @@
+"""Stateless runners: with MELTANO_DATABASE_URI in the warehouse (as the docker and prod
+environments set it), a runner's local .meltano/ can be thrown away without losing state.
+
+A "runner" here is a Meltano system folder (MELTANO_SYS_DIR_ROOT) holding the installed
+plugins, as an image would, and nothing else. The test runs the pipeline in one, deletes it
+whole, and finds the bookmarks again from a brand-new one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import URL
+
+from tests.support.stack import ROOT, Stack
+
+STATE_IDS = {"dev:tap-postgres-to-target-postgres", "dev:tap-csv-to-target-postgres"}
+
+
+def new_runner(path: Path) -> Path:
+    """A fresh system folder: the project's installed plugins, no system database, no run dirs."""
+    path.mkdir(parents=True)
+    for kind in ("extractors", "loaders", "utilities"):
+        (path / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
+    return path
+
+
+def warehouse_uri(stack: Stack) -> str:
+    """What docker-compose.yml sets: the warehouse, schema `meltano`, via psycopg 3."""
+    env = stack.env
+    return URL.create(
+        "postgresql+psycopg",
+        username=env["WAREHOUSE_ADMIN_USER"],
+        password=env["WAREHOUSE_ADMIN_PASSWORD"],
+        host=env["WAREHOUSE_HOST"],
+        port=int(env["WAREHOUSE_PORT"]),
+        database=env["WAREHOUSE_DB"],
+        query={"options": "-csearch_path=meltano"},
+    ).render_as_string(hide_password=False)
+
+
+def test_state_survives_replacing_the_runner(demo_stack: Stack, tmp_path: Path) -> None:
+    with psycopg.connect(demo_stack.admin_conninfo("warehouse"), autocommit=True) as conn:
+        conn.execute("create schema if not exists meltano")  # deploy/docker/initdb/warehouse.sh
+    first = new_runner(tmp_path / "runner-1")
+    env = {"MELTANO_DATABASE_URI": warehouse_uri(demo_stack), "MELTANO_SYS_DIR_ROOT": str(first)}
+
+    demo_stack.meltano("run", "el", env=env)
+    states = {
+        state_id: json.loads(demo_stack.meltano("state", "get", state_id, env=env).stdout) for state_id in STATE_IDS
+    }
+    assert states["dev:tap-csv-to-target-postgres"]["singer_state"], "tap-csv keeps per-file bookmarks"
+    assert not (first / "meltano.db").exists(), "no local system database in a stateless runner"
+
+    # The system database is in the warehouse, in its own schema.
+    tables = {
+        r[0]
+        for r in demo_stack.query("select table_name from information_schema.tables where table_schema = 'meltano'")
+    }
+    assert {"runs", "state"} <= tables, tables
+
+    shutil.rmtree(first)
+    second = new_runner(tmp_path / "runner-2")
+    env["MELTANO_SYS_DIR_ROOT"] = str(second)
+    listed = set(demo_stack.meltano("state", "list", env=env).stdout.split())
+    assert listed >= STATE_IDS
+    for state_id, state in states.items():
+        assert json.loads(demo_stack.meltano("state", "get", state_id, env=env).stdout) == state
+
+    # The new runner carries on from the bookmarks: the same files are not loaded twice.
+    before = demo_stack.query("select count(*) from raw.transactions")[0][0]
+    demo_stack.meltano("run", "tap-csv", "target-postgres", env=env)
+    assert demo_stack.query("select count(*) from raw.transactions")[0][0] == before
