@@ -8,10 +8,11 @@ N ?= 1000000
 
 .PHONY: demo test lint install up down status docs bench clean
 
-# Project venv (Meltano, psycopg, embedded PostgreSQL, pytest): rebuilt when pyproject changes.
-$(BIN)/.installed: pyproject.toml
+# Project venv (Meltano, psycopg, embedded PostgreSQL, pytest), plus the project's own plugin
+# packages so their unit tests run here (tap-csv; the reports with the cockpit and browser tests).
+$(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e extract/tap-csv -e 'report[cockpit,test]'
 	touch $@
 
 # Local settings: a copy of .env.example on first run (git-ignored; edit the passwords).
@@ -34,11 +35,17 @@ down: $(BIN)/.installed
 status: $(BIN)/.installed
 	$(BIN)/python -m infinit.localdb status
 
+# The whole job: demo data, extract-load-transform, then a report for every month.
 demo: up
 	$(BIN)/python -m infinit.demo_data
-	$(MELTANO) run tap-postgres target-postgres
+	$(MELTANO) run elt
+	$(MELTANO) run reports
 	@echo
-	@echo "Done. Warehouse: make psql (schemas raw, staging, marts, reports)."
+	@echo "Reports (HTML + PDF, one per month):"
+	@ls -1 output/reports/* | sed 's/^/  /'
+	@echo "Warehouse:   make psql   (schemas raw, staging, marts, reports)"
+	@echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:8501"
+	@echo "dbt docs:    make docs                          then open http://127.0.0.1:8080"
 
 psql: $(BIN)/.installed
 	$(BIN)/python -m infinit.localdb psql warehouse
