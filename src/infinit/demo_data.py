@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import calendar
 import csv
+import filecmp
 import json
+import os
 import random
 import sys
 from collections.abc import Iterable, Iterator
@@ -145,16 +147,29 @@ def transactions(count: int, client_ids: list[int], start: str, end: str, rng: r
         ]
 
 
+def replace_if_changed(path: Path, draft: Path) -> None:
+    """Keep an identical file untouched (same mtime), so a re-run of the demo is a no-op
+    for tap-csv's incremental state; otherwise swap the new content in atomically."""
+    if path.exists() and filecmp.cmp(path, draft, shallow=False):
+        draft.unlink()
+    else:
+        os.replace(draft, path)
+
+
 def write_transactions(path: Path, rows: Iterable[list[str]], shape: str) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    draft = path.with_name(f".{path.name}.partial")
+    with draft.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(TRANSACTION_HEADER)
         for index, row in enumerate(rows):
             writer.writerow([str(index), *row] if shape == "legacy" else row)
+    replace_if_changed(path, draft)
 
 
 def write_clients(path: Path, rows: list[dict[str, object]]) -> None:
-    path.write_text(json.dumps(rows, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    draft = path.with_name(f".{path.name}.partial")
+    draft.write_text(json.dumps(rows, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    replace_if_changed(path, draft)
 
 
 def load_cars(db: settings.Database, script: str, reader_user: str) -> None:

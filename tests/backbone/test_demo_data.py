@@ -80,3 +80,13 @@ def test_the_catalog_loads_from_a_delivered_sql_script(fresh_stack: Stack, tmp_p
     # and the default catalog is the 10 cars of the design notes, as a delivered script
     assert demo_data.cars_sql().startswith("CREATE TABLE cars (")
     assert demo_data.cars_sql().count("\n(1") == 10
+
+
+def test_a_rerun_leaves_identical_files_untouched(tmp_path: Path) -> None:
+    generate(tmp_path, "--transactions", "100")
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    generate(tmp_path, "--transactions", "100")
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
+    generate(tmp_path, "--transactions", "101")
+    assert (tmp_path / "transactions.csv").stat().st_mtime_ns != before["transactions.csv"]
+    assert sorted(before) == ["clients.json", "transactions.csv"]  # no draft left behind
