@@ -5,6 +5,9 @@ select
     column_name
 from information_schema.columns
 where
-    table_schema in ('{{ generate_schema_name("marts", none) }}', '{{ generate_schema_name("reports", none) }}')
+    table_schema in (
+        '{{ generate_schema_name("marts", none) }}',
+        '{{ generate_schema_name("reports", none) }}'
+    )
     and column_name ilike '%email%'
     and column_name != 'email_domain'

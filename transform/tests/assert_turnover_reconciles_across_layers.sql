@@ -71,7 +71,8 @@ layers as (
 
 reference as (
 
-    select * from layers where layer = 'stg_files__transactions'
+    select * from layers
+    where layer = 'stg_files__transactions'
 
 )
 

@@ -23,11 +23,11 @@ transactions as (
     select * from {{ ref('stg_files__transactions') }}
     {% if is_incremental() %}
         where loaded_at > (
-            select
-                coalesce(max(this.loaded_at), '-infinity'::timestamptz)
-                - interval '{{ var("fct_transactions_lookback_hours") }} hours'
-            from {{ this }} as this
-        )
+                select
+                    coalesce(max(this.loaded_at), '-infinity'::timestamptz)
+                    - interval '{{ var("fct_transactions_lookback_hours") }} hours'
+                from {{ this }} as this
+            )
     {% endif %}
 
 ),
@@ -97,11 +97,11 @@ changed as (
     select measured.*
     from measured
     {% if is_incremental() %}
-        left join {{ this }} as existing
-            on measured.transaction_id = existing.transaction_id
+        left join {{ this }} as previous_version
+            on measured.transaction_id = previous_version.transaction_id
         where
-            existing.transaction_id is null
-            or existing.row_hash != measured.row_hash
+            previous_version.transaction_id is null
+            or previous_version.row_hash != measured.row_hash
     {% endif %}
 
 ),
