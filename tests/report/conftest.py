@@ -43,10 +43,16 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Pipeline
         pytest.skip("the dbt report models (transform/models/reports) do not exist yet")
     demo = stack.fresh("report_pipeline")
     demo.python("-m", "infinit.demo_data", "--out", str(demo.drops))
-    demo.meltano("run", "tap-postgres", "target-postgres", "tap-csv", "target-postgres")
-    # `invoke`, not `run ... dbt:build`: under `meltano run` (4.4.1) the dbt plugin's
-    # $MELTANO_PROJECT_ROOT/transform/profiles expands to /transform/profiles (lead informed).
-    demo.meltano("invoke", "dbt", "build")
+    run = demo.meltano("run", "tap-postgres", "target-postgres", "tap-csv", "target-postgres", "dbt:build",
+                       check=False)  # fmt: skip
+    if run.returncode != 0:
+        if "Path '/transform/profiles' does not exist" not in run.stderr:
+            raise AssertionError(f"meltano run exited {run.returncode}:\n{run.stderr[-8000:]}")
+        # Known backbone issue (Meltano 4.4.1): `$MELTANO_PROJECT_ROOT` in the dbt plugin's `env:`
+        # expands to "", so dbt:build fails after EL succeeded. Run the same dbt build directly.
+        dbt = ROOT / ".meltano" / "utilities" / "dbt" / "venv" / "bin" / "dbt"
+        demo.run(str(dbt), "build", env={"DBT_PROJECT_DIR": str(ROOT / "transform"),
+                                         "DBT_PROFILES_DIR": str(ROOT / "transform" / "profiles")})  # fmt: skip
     for plugin in ("reports", "cockpit"):
         if not (ROOT / ".meltano" / "utilities" / plugin / "venv").is_dir():
             demo.meltano("install", "--plugin-type", "utility", plugin)

@@ -68,17 +68,25 @@ def _one(conn: psycopg.Connection[Row], query: str, params: Mapping[str, Any] | 
     return conn.execute(query, params).fetchone()  # type: ignore[arg-type]
 
 
+# rpt_monthly_sales may carry calendar months beyond the data (zeros): keep the sales range.
+_SALES_RANGE = """
+    select month from reports.rpt_monthly_sales
+    where month between (select min(month) from reports.rpt_monthly_sales where transactions > 0)
+                    and (select max(month) from reports.rpt_monthly_sales where transactions > 0)
+"""
+
+
 # --- months --------------------------------------------------------------------------
 def months(conn: psycopg.Connection[Row]) -> list[date]:
-    """Every month that has sales, oldest first."""
-    return [r["month"] for r in _all(conn, "select month from reports.rpt_monthly_sales order by month")]
+    """Every month from the first to the last with sales (quiet months between included), oldest first."""
+    return [r["month"] for r in _all(conn, _SALES_RANGE + " order by month")]
 
 
 def latest_complete_month(conn: psycopg.Connection[Row], today: date) -> date | None:
     """The newest month with sales that ended before `today` (a month in progress is not reported)."""
     row = _one(
         conn,
-        "select max(month) as month from reports.rpt_monthly_sales where month < date_trunc('month', %(today)s::date)",
+        f"select max(month) as month from ({_SALES_RANGE}) as m where month < date_trunc('month', %(today)s::date)",
         {"today": today},
     )
     return None if row is None else row["month"]
