@@ -33,6 +33,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+PLUGIN_KINDS = ("extractors", "loaders", "utilities", "mappers", "transformers", "orchestrators", "files")
+
+
+def meltano_sys_dir(home: Path) -> Path:
+    """A private `.meltano` for one stack: its own run/ folder (Meltano writes each plugin's
+    state.json and catalog there, per plugin, not per run, so two runs in one .meltano clash)
+    and its own system database, sharing the installed plugin venvs of the project."""
+    sys_dir = home / "meltano-sys"
+    sys_dir.mkdir(parents=True, exist_ok=True)
+    for kind in PLUGIN_KINDS:
+        link, target = sys_dir / kind, ROOT / ".meltano" / kind
+        if target.exists() and not link.exists():
+            link.symlink_to(target, target_is_directory=True)
+    return sys_dir
+
+
 def base_env(home: Path) -> dict[str, str]:
     """Every setting of .env.example, pointed at throwaway servers under `home`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "OPS_", "MELTANO_"))}
@@ -44,6 +60,7 @@ def base_env(home: Path) -> dict[str, str]:
             "LOCALDB_DIR": str(home / "localdb"),
             "FILE_DROPS_DIR": str(home / "drops"),
             "MELTANO_ENVIRONMENT": "dev",
+            "MELTANO_SYS_DIR_ROOT": str(meltano_sys_dir(home)),
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_TARGET_PATH": str(home / "dbt-target"),
             "DBT_LOG_PATH": str(home / "dbt-logs"),
@@ -112,6 +129,7 @@ class Stack:
             "WAREHOUSE_DB": f"wh_{name}",
             "FILE_DROPS_DIR": str(home / "drops"),
             "MELTANO_DATABASE_URI": f"sqlite:///{home / 'meltano.db'}",
+            "MELTANO_SYS_DIR_ROOT": str(meltano_sys_dir(home)),
             "DBT_TARGET_PATH": str(home / "dbt-target"),
         }
         child = Stack(home, env)
