@@ -12,7 +12,7 @@ import re
 import subprocess
 from decimal import Decimal
 
-from tests.support.stack import Stack
+from tests.support.stack import ROOT, Stack
 
 UTC = dt.UTC
 
@@ -48,6 +48,26 @@ CLIENTS_EXTRA = """[
 """
 
 
+def isolated(stack: Stack) -> dict[str, str]:
+    """A private Meltano system dir sharing the installed plugin venvs.
+
+    Meltano writes each plugin's config and catalog under `.meltano/run/<plugin>/`; two
+    `meltano run`s of one project at the same time (other suites, the demo) overwrite each
+    other's catalog there. The tests get their own run dir, the venvs are symlinked.
+    """
+    sysdir = stack.home / "meltano-sys"
+    if not sysdir.exists():
+        sysdir.mkdir(parents=True)
+        for name in ("extractors", "loaders", "utilities", "mappers", "transformers", "orchestrators", "files"):
+            if (ROOT / ".meltano" / name).exists():
+                (sysdir / name).symlink_to(ROOT / ".meltano" / name)
+    return {"MELTANO_SYS_DIR_ROOT": str(sysdir)}
+
+
+def meltano(stack: Stack, *args: str, check: bool = True, env: dict[str, str] | None = None):
+    return stack.meltano(*args, check=check, env={**isolated(stack), **(env or {})})
+
+
 def summaries(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, str]]:
     """The tap's per-file summary lines, by file name."""
     found: dict[str, dict[str, str]] = {}
@@ -68,7 +88,7 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
     source_rows = 4000 + 11
 
     # --- first run: everything, minus the quarantined rows --------------------------
-    first = stack.meltano("run", "tap-csv", "target-postgres")
+    first = meltano(stack, "run", "tap-csv", "target-postgres")
     logged = summaries(first)
     assert logged["transactions.csv"]["emitted"] == "4000"
     assert logged["transactions_2024-07-31.csv"]["rejected"] == str(len(DAILY_REJECTS))
@@ -131,7 +151,7 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
             assert f"{table}.{column}" in types
 
     # --- second run, nothing changed: nothing read -----------------------------------
-    second = stack.meltano("run", "tap-csv", "target-postgres")
+    second = meltano(stack, "run", "tap-csv", "target-postgres")
     logged = summaries(second)
     assert {f["action"] for f in logged.values()} == {"skip"}
     assert {f["emitted"] for f in logged.values()} == {"0"}
@@ -143,7 +163,7 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         for i in range(10):
             writer.writerow([4000 + i, 4001 + i, 101 + i, 201 + i, 1, "19999.99", f"2024-08-01 0{i}:00:00"])
-    third = stack.meltano("run", "tap-csv", "target-postgres")
+    third = meltano(stack, "run", "tap-csv", "target-postgres")
     logged = summaries(third)
     assert logged["transactions.csv"]["action"] == "resume"
     assert logged["transactions.csv"]["emitted"] == "10"
@@ -156,7 +176,7 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
     assert count(stack, "file_rejects") == len(DAILY_REJECTS) + 1
 
     # --- full refresh: everything again; dedup by key gives the same set -------------
-    fourth = stack.meltano("run", "--full-refresh", "tap-csv", "target-postgres")
+    fourth = meltano(stack, "run", "--full-refresh", "tap-csv", "target-postgres")
     assert {f["action"] for f in summaries(fourth).values()} == {"full"}
     assert count(stack, "transactions") == 2 * (4010 + DAILY_GOOD)
     latest = stack.query(
@@ -171,10 +191,10 @@ def test_batch_path_loads_the_same_rows(demo_stack: Stack) -> None:
     """tap-csv--batch (jsonl.gz BATCH files) and tap-csv (RECORD messages) give the same raw rows."""
     stack = demo_stack
     (stack.drops / "transactions_2024-07-31.csv").write_text(DAILY, encoding="utf-8")
-    batch = stack.meltano("run", "tap-csv--batch", "target-postgres")
+    batch = meltano(stack, "run", "tap-csv--batch", "target-postgres")
     assert "batch manifests" in batch.stderr
     assert re.search(r"[1-9]\d* batch manifests", batch.stderr)
-    stack.meltano("run", "tap-csv", "target-postgres")  # its own state: reads everything too
+    meltano(stack, "run", "tap-csv", "target-postgres")  # its own state: reads everything too
 
     columns = (
         "transaction_id, product_id, client_id, quantity, price, timestamp, "
@@ -205,11 +225,11 @@ def test_file_fault_and_fail_fast_stop_the_run(fresh_stack: Stack) -> None:
         encoding="utf-8",
     )
     (stack.drops / "clients.json").write_text("[]\n", encoding="utf-8")
-    failed = stack.meltano("run", "tap-csv", "target-postgres", check=False)
+    failed = meltano(stack, "run", "tap-csv", "target-postgres", check=False)
     assert failed.returncode != 0
     assert "transactions.csv: missing required column(s) ['price']" in failed.stderr
 
     (stack.drops / "transactions.csv").write_text(DAILY, encoding="utf-8")
-    failed = stack.meltano("run", "tap-csv", "target-postgres", check=False, env={"TAP_CSV_ON_REJECT": "fail"})
+    failed = meltano(stack, "run", "tap-csv", "target-postgres", check=False, env={"TAP_CSV_ON_REJECT": "fail"})
     assert failed.returncode != 0
     assert "transactions.csv: line 4: wrong_value_count" in failed.stderr
