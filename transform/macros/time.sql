@@ -12,3 +12,25 @@
 {% macro pct_change(current, previous) -%}
     round(({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0), 6)
 {%- endmacro %}
+
+{#-
+    A source timestamp column as timestamptz, whatever type the loader gave it: a
+    `timestamp without time zone` holds UTC wall time (Singer/target-postgres), so it is read
+    as UTC, never in the session's time zone; a timestamptz is kept as is.
+-#}
+{% macro source_utc(relation, column) -%}
+    {%- set ns = namespace(data_type='timestamp with time zone') -%}
+    {%- if execute -%}
+        {%- for col in adapter.get_columns_in_relation(relation) -%}
+            {%- if col.name | lower == column | lower -%}
+                {%- set ns.data_type = col.data_type | lower -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set quoted = adapter.quote(column) if column | lower in ('timestamp',) else column -%}
+    {%- if 'without time zone' in ns.data_type or ns.data_type == 'timestamp' -%}
+        ({{ quoted }} at time zone 'UTC')
+    {%- else -%}
+        {{ quoted }}::timestamptz
+    {%- endif -%}
+{%- endmacro %}

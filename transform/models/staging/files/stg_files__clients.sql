@@ -30,7 +30,7 @@ renamed as (
         nullif(split_part(lower(trim(email)), '@', 2), '')::text as email_domain,
 
         -- timestamps
-        _sdc_extracted_at::timestamptz as loaded_at,
+        {{ source_utc(source('files', 'clients'), '_sdc_extracted_at') }} as loaded_at,
 
         -- lineage
         _sdc_source_file::text as source_file,

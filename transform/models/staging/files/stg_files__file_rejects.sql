@@ -34,7 +34,7 @@ renamed as (
         raw_line::text as raw_line,
 
         -- timestamps
-        _sdc_extracted_at::timestamptz as loaded_at,
+        {{ source_utc(source('files', 'file_rejects'), '_sdc_extracted_at') }} as loaded_at,
 
         -- lineage
         _sdc_source_file::text as source_file,

@@ -31,8 +31,8 @@ renamed as (
         price::numeric as unit_price,
 
         -- timestamps
-        "timestamp"::timestamptz as sold_at,
-        _sdc_extracted_at::timestamptz as loaded_at,
+        {{ source_utc(source('files', 'transactions'), 'timestamp') }} as sold_at,
+        {{ source_utc(source('files', 'transactions'), '_sdc_extracted_at') }} as loaded_at,
 
         -- lineage
         _sdc_source_file::text as source_file,

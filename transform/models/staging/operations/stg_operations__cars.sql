@@ -35,8 +35,8 @@ renamed as (
         _sdc_deleted_at is not null as is_deleted,
 
         -- timestamps
-        {{ utc_to_tstz('_sdc_extracted_at') }} as loaded_at,
-        {{ utc_to_tstz('_sdc_deleted_at') }} as deleted_at
+        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at,
+        {{ source_utc(source('operations', 'cars'), '_sdc_deleted_at') }} as deleted_at
 
     from latest
 
