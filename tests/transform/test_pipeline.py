@@ -1,0 +1,237 @@
+"""The dbt project on real data: full `meltano run` build, reconciliation with the source
+files, idempotent reruns and an incremental fact. Tests run in file order (see conftest)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from infinit.demo_data import CATALOG
+from tests.transform.conftest import KNOWN_DBT_ENV_ISSUE, Pipeline
+
+PARIS = ZoneInfo("Europe/Paris")
+MARTS = ("marts", "reports")
+# Columns that record *when* something was loaded or built, not what the data says.
+VOLATILE = {"_dbt_updated_at", "loaded_at", "last_loaded_at"}
+
+
+# --- independent computation from the source files ---------------------------------------
+def read_transactions(path: Path) -> dict[int, dict[str, object]]:
+    """The export as a business reader would parse it: the legacy shape carries an unnamed
+    leading index (one value more than the header); the last line of a key wins."""
+    rows: dict[int, dict[str, object]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        for values in reader:
+            if len(values) == len(header) + 1:
+                values = values[1:]
+            record = dict(zip(header, values, strict=True))
+            rows[int(record["transaction_id"])] = {
+                "product_id": int(record["product_id"]),
+                "client_id": int(record["client_id"]),
+                "quantity": int(record["quantity"]),
+                "price": Decimal(record["price"]),
+                "at": datetime.fromisoformat(record["timestamp"]).replace(tzinfo=UTC),
+            }
+    return rows
+
+
+def monthly_totals(rows: dict[int, dict[str, object]]) -> dict[str, tuple]:
+    """(transactions, units, turnover, market value) per Europe/Paris month."""
+    list_price = {car.car_id: car.price for car in CATALOG}
+    totals: dict[str, list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
+    for row in rows.values():
+        month = row["at"].astimezone(PARIS).strftime("%Y-%m-01")  # type: ignore[union-attr]
+        total = totals[month]
+        total[0] += 1
+        total[1] += row["quantity"]
+        total[2] += row["price"] * row["quantity"]  # type: ignore[operator]
+        total[3] += list_price[row["product_id"]] * row["quantity"]  # type: ignore[index,operator]
+    return {month: tuple(values) for month, values in totals.items()}
+
+
+# --- warehouse snapshots -------------------------------------------------------------------
+def snapshot(pipeline: Pipeline) -> dict[str, tuple[int, str]]:
+    """Row count and content checksum (volatile load/build times left out) of every mart."""
+    tables = pipeline.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
+        (list(MARTS),),
+    )
+    result = {}
+    for schema, table in tables:
+        columns = [
+            name
+            for (name,) in pipeline.query(
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s order by ordinal_position",
+                (schema, table),
+            )
+            if name not in VOLATILE
+        ]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        count, checksum = pipeline.query(
+            f"select count(*), md5(coalesce(string_agg(r::text, '|' order by r::text), '')) "
+            f'from (select {cols} from "{schema}"."{table}") as r'
+        )[0]
+        result[f"{schema}.{table}"] = (count, checksum)
+    return result
+
+
+# --- tests -----------------------------------------------------------------------------------
+def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline) -> None:
+    results = pipeline.run_results()
+    failed = {uid: r["status"] for uid, r in results.items() if r["status"] not in ("success", "pass", "no-op")}
+    assert failed == {}
+    kinds = {uid.split(".")[0] for uid in results}
+    assert {"model", "test", "unit_test"} <= kinds
+    models = {uid.split(".")[-1] for uid in results if uid.startswith("model.")}
+    assert {
+        "stg_operations__cars", "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
+        "dim_cars", "dim_clients", "dim_date", "fct_transactions", "fct_transactions_month",
+        "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales", "rpt_monthly_client_sales",
+        "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality", "rpt_quarantine_monthly",
+    } <= models  # fmt: skip
+    assert pipeline.scalar("select count(*) from marts.fct_transactions") == 4000
+    if pipeline.dbt_fallbacks:
+        pytest.xfail(
+            f"EL ran through meltano run, but dbt:build hit the known backbone issue ({KNOWN_DBT_ENV_ISSUE} "
+            "path: $MELTANO_PROJECT_ROOT unexpanded in transform/dbt.meltano.yml env); dbt ran directly"
+        )
+
+
+def test_marts_equal_totals_computed_from_the_source_files(pipeline: Pipeline) -> None:
+    expected = monthly_totals(read_transactions(pipeline.stack.drops / "transactions.csv"))
+    report = {
+        month.isoformat(): (transactions, units, turnover, market_value)
+        for month, transactions, units, turnover, market_value in pipeline.query(
+            "select month, transactions, units, turnover, market_value from reports.rpt_monthly_sales "
+            "where transactions > 0"
+        )
+    }
+    assert report == expected
+    monthly_mart = {
+        month.isoformat(): (int(t), int(u), turnover, market_value)
+        for month, t, u, turnover, market_value in pipeline.query(
+            "select month, sum(transactions), sum(units), sum(turnover), sum(market_value) "
+            "from marts.fct_transactions_month group by month having sum(transactions) > 0"
+        )
+    }
+    assert monthly_mart == expected
+    # The timezone matters here: the last sale (2024-07-31 22:24 UTC) is August in Paris.
+    assert min(expected) == "2023-01-01"
+
+
+def test_first_month_has_no_previous_values(pipeline: Pipeline) -> None:
+    first = pipeline.query(
+        "select transactions_prev_month, turnover_prev_month, turnover_mom_pct from reports.rpt_monthly_sales "
+        "order by month limit 1"
+    )
+    assert first == [(None, None, None)]
+    assert (
+        pipeline.scalar(
+            "select count(*) from marts.fct_transactions_month where turnover_prev_month is not null "
+            "and month = (select min(month) from marts.fct_transactions_month)"
+        )
+        == 0
+    )
+
+
+def test_reader_sees_no_email(pipeline: Pipeline) -> None:
+    assert (
+        pipeline.query(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema in ('marts', 'reports') and column_name like '%%email%%' "
+            "and column_name != 'email_domain'"
+        )
+        == []
+    )
+
+
+def test_second_run_leaves_every_mart_identical(pipeline: Pipeline) -> None:
+    before = snapshot(pipeline)
+    built_at = pipeline.scalar("select max(_dbt_updated_at) from marts.fct_transactions")
+    assert len(before) >= 14
+    pipeline.elt()
+    assert snapshot(pipeline) == before
+    # Nothing new was loaded: the incremental fact was not rewritten.
+    assert pipeline.scalar("select max(_dbt_updated_at) from marts.fct_transactions") == built_at
+
+
+def test_incremental_run_after_append_touches_only_the_delta(pipeline: Pipeline) -> None:
+    stack = pipeline.stack
+    built_before = dict(pipeline.query("select transaction_id, _dbt_updated_at from marts.fct_transactions"))
+    corrected = 17  # an existing sale delivered again with a corrected price: latest version wins
+    old_price = pipeline.scalar("select unit_price from marts.fct_transactions where transaction_id = %s",
+                                (corrected,))  # fmt: skip
+    path = stack.drops / "transactions.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        last_index = int(list(csv.reader(fh))[-1][0])
+    source = read_transactions(path)
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        for i in range(9):  # legacy shape, as the export writes it
+            writer.writerow([last_index + 1 + i, 5000 + i, 101 + i, 201 + i, 1 + i % 2, "19999.99",
+                             f"2024-07-31 2{i % 4}:30:00"])  # fmt: skip
+        row = source[corrected]
+        writer.writerow([last_index + 10, corrected, row["product_id"], row["client_id"], row["quantity"],
+                         "12345.67", row["at"].strftime("%Y-%m-%d %H:%M:%S")])  # fmt: skip
+
+    started = time.monotonic()
+    pipeline.elt()
+    elapsed = time.monotonic() - started
+    results = pipeline.run_results()
+    fct = next(r for uid, r in results.items() if uid == "model.infinit.fct_transactions")
+    print(f"incremental meltano run (EL + dbt build) after appending 10 rows: {elapsed:.1f} s")
+
+    built_after = dict(pipeline.query("select transaction_id, _dbt_updated_at from marts.fct_transactions"))
+    assert len(built_after) == len(built_before) + 9
+    touched = {tid for tid, at in built_after.items() if built_before.get(tid) != at}
+    assert touched == {corrected, *range(5000, 5009)}
+    assert fct["adapter_response"].get("rows_affected") == 10
+    new_price = pipeline.scalar("select unit_price from marts.fct_transactions where transaction_id = %s",
+                                (corrected,))  # fmt: skip
+    assert old_price != new_price
+    assert new_price == Decimal("12345.67")
+    # Every layer still agrees with the files (the corrected sale counted once).
+    expected = monthly_totals(read_transactions(path))
+    report = {
+        month.isoformat(): (transactions, units, turnover, market_value)
+        for month, transactions, units, turnover, market_value in pipeline.query(
+            "select month, transactions, units, turnover, market_value from reports.rpt_monthly_sales "
+            "where transactions > 0"
+        )
+    }
+    assert report == expected
+
+
+def test_docs_generate(pipeline: Pipeline) -> None:
+    run = pipeline.meltano("invoke", "dbt", "docs", "generate", check=False)
+    if run.returncode != 0 and KNOWN_DBT_ENV_ISSUE in run.stderr + run.stdout:
+        pipeline.dbt_direct("docs", "generate")
+    elif run.returncode != 0:
+        raise AssertionError(run.stderr[-8000:])
+    target = Path(pipeline.stack.env["DBT_TARGET_PATH"])
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert "model.infinit.rpt_monthly_sales" in catalog["nodes"]
+    undocumented = [
+        f"{node['name']}.{column}" if column else node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        for column in [None, *catalog["nodes"][node["unique_id"]]["columns"]]
+        if not (node["description"] if column is None else node["columns"].get(column, {}).get("description"))
+    ]
+    assert undocumented == []
+    assert {e["name"] for e in manifest["exposures"].values()} >= {"monthly_sales_report", "sales_cockpit"}
+    if run.returncode != 0:
+        pytest.xfail("meltano invoke dbt docs generate hit the known backbone issue; dbt ran directly")
