@@ -18,10 +18,13 @@ DELTA_MONTHS = ("2024-08", "2024-09", "2024-10", "2024-11", "2024-12")
 
 def clean_copy(legacy: Path, clean: Path) -> int:
     """The clean 6-column CSV of a legacy file (drop the unnamed leading index). Returns data rows."""
-    with legacy.open("rb") as src, clean.open("wb") as dst:
-        dst.write(src.readline())  # the header already names the 6 real columns
+    with clean.open("wb") as dst:
+        # The header already names the 6 real columns; only data rows lose their first field.
+        subprocess.run(["head", "-n1", str(legacy)], stdout=dst, check=True)
         dst.flush()
-        subprocess.run(["cut", "-d,", "-f2-"], stdin=src, stdout=dst, check=True)
+        tail = subprocess.Popen(["tail", "-n", "+2", str(legacy)], stdout=subprocess.PIPE)
+        subprocess.run(["cut", "-d,", "-f2-"], stdin=tail.stdout, stdout=dst, check=True)
+        tail.wait()
     return count_rows(clean)
 
 

@@ -87,11 +87,21 @@ class TreeSampler(threading.Thread):
 
 
 def measure(
-    args: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float = 7200, log: Path | None = None
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float = 7200,
+    log: Path | None = None,
+    discard_stdout: bool = False,
 ) -> Run:
-    """Run `args` to completion, timing it and sampling the memory of its process tree."""
+    """Run `args` to completion, timing it and sampling the memory of its process tree.
+
+    discard_stdout: send stdout to /dev/null (a tap's Singer stream, measured alone).
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout_to = subprocess.DEVNULL if discard_stdout else subprocess.PIPE
+    proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=stdout_to, stderr=subprocess.PIPE, text=True)
     sampler = TreeSampler(proc.pid)
     sampler.start()
     try:
@@ -101,6 +111,8 @@ def measure(
         stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - started
     peaks = sampler.stop()
+    stdout = stdout or ""
+    stdout = stdout or ""
     if log is not None:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"\n$ {' '.join(args)}  ({seconds:.2f} s, rc={proc.returncode})\n{stdout}\n{stderr}\n")
