@@ -85,6 +85,11 @@ def test_client_filter(app: AppTest, pipeline: Pipeline) -> None:
 
 def test_monthly_analysis(app: AppTest, pipeline: Pipeline) -> None:
     app.radio(key="page").set_value("Monthly analysis").run()
+    assert app.selectbox(key="month").value == date(2024, 7, 1)  # opens on the last full month
+    app.selectbox(key="month").set_value(date(2023, 7, 1)).run()
+    assert app.metric[0].value == fmt.number(
+        pipeline.one("select count(*) from marts.fct_transactions where sale_month = '2023-07-01'")[0]
+    )
     app.selectbox(key="month").set_value(date(2024, 7, 1)).run()
     assert not app.exception
     cards = {m.label: m for m in app.metric}

@@ -164,7 +164,17 @@ def monthly_page() -> None:
     if not months:
         st.warning("No sales in the warehouse yet: run the pipeline (see docs/reports.md).")
         return
-    month = st.sidebar.selectbox("Month", list(reversed(months)), format_func=fmt.month_label, key="month")
+    options = list(reversed(months))
+    # Open on the month the Daily cockpit opens on: the latest one the data covers completely.
+    bounds = fetch("daily_bounds")
+    opening = default_range(bounds["first_day"], bounds["last_day"])[0].replace(day=1)
+    month = st.sidebar.selectbox(
+        "Month",
+        options,
+        index=options.index(opening) if opening in options else 0,
+        format_func=fmt.month_label,
+        key="month",
+    )
     kpis = fetch("monthly_kpis", month)
     st.title(f"Monthly analysis · {fmt.month_label(month)}")
     st.caption("Change vs the previous month; the same month a year before in the help of each card.")
