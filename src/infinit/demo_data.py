@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
@@ -82,6 +83,7 @@ FIRST_NAMES = (
     "Théo",
 )
 EMAIL_DOMAINS = ("example.com", "mail.fr", "dealer-partners.eu", "orange.fr")
+REPORTING_TZ = "Europe/Paris"  # the dbt var `reporting_timezone` defaults to the same
 TRANSACTION_HEADER = ["transaction_id", "product_id", "client_id", "quantity", "price", "timestamp"]
 
 
@@ -110,12 +112,16 @@ def clients(count: int, rng: random.Random) -> list[dict[str, object]]:
     return rows
 
 
-def month_bounds(start: str, end: str) -> tuple[datetime, datetime]:
-    """First instant of `start` and first instant after `end` (both YYYY-MM), in UTC."""
-    first = datetime.strptime(start, "%Y-%m").replace(tzinfo=UTC)
-    last = datetime.strptime(end, "%Y-%m").replace(tzinfo=UTC)
-    days = calendar.monthrange(last.year, last.month)[1]
-    return first, last + timedelta(days=days)
+def month_bounds(start: str, end: str, tz: str = REPORTING_TZ) -> tuple[datetime, datetime]:
+    """First instant of `start` and first instant after `end` (both YYYY-MM) as UTC instants.
+
+    Months are those of the business's reporting timezone, so the demo has no stub month
+    (a sale at 23:30 UTC on July 31st is an August sale in Paris)."""
+    zone = ZoneInfo(tz)
+    first = datetime.strptime(start, "%Y-%m").replace(tzinfo=zone)
+    last = datetime.strptime(end, "%Y-%m")
+    after_last = (last + timedelta(days=calendar.monthrange(last.year, last.month)[1])).replace(tzinfo=zone)
+    return first.astimezone(UTC), after_last.astimezone(UTC)
 
 
 def price_text(value: Decimal) -> str:
