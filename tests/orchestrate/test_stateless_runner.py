@@ -15,17 +15,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL
 
-from tests.support.stack import ROOT, Stack
+from tests.orchestrate.runner import new_runner
+from tests.support.stack import Stack
 
 STATE_IDS = {"dev:tap-postgres-to-target-postgres", "dev:tap-csv-to-target-postgres"}
-
-
-def new_runner(path: Path) -> Path:
-    """A fresh system folder: the project's installed plugins, no system database, no run dirs."""
-    path.mkdir(parents=True)
-    for kind in ("extractors", "loaders", "utilities"):
-        (path / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
-    return path
 
 
 def warehouse_uri(stack: Stack) -> str:
