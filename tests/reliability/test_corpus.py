@@ -1,0 +1,203 @@
+"""Guarantee: bad input is loaded, quarantined with a reason, or refused with a clear
+file-level error, exactly as documented in corpus/cases.yml, and nothing is lost:
+rows in = rows loaded + rows quarantined, for every file.
+
+Two levels:
+- every case alone through the real tap-csv executable (fast; one file, one process);
+- every loadable case together through the real pipeline into the warehouse, reconciled
+  against raw, raw.file_rejects and the marts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.reliability import pipeline
+from tests.support.stack import ROOT, Stack
+
+CORPUS = Path(__file__).parent / "corpus"
+CASES: list[dict] = yaml.safe_load((CORPUS / "cases.yml").read_text())["cases"]
+TAP = ROOT / ".meltano" / "extractors" / "tap-csv" / "venv" / "bin" / "tap-csv"
+
+
+def materialise(name: str, folder: Path) -> Path:
+    """Copy a corpus file into `folder` (gunzipping *.gz: the 10 MB line is stored compressed)."""
+    source = CORPUS / name
+    if name.endswith(".gz"):
+        target = folder / name.removesuffix(".gz")
+        target.write_bytes(gzip.decompress(source.read_bytes()))
+    else:
+        target = folder / name
+        shutil.copyfile(source, target)
+    return target
+
+
+def entity_of(path: Path) -> str:
+    return path.name.split("_", 1)[0]
+
+
+@dataclass
+class TapRun:
+    returncode: int
+    stderr: str
+    records: Counter[str]  # RECORD messages per stream
+    reasons: Counter[str]  # reject reason codes
+    rejects_per_file: Counter[str]
+    records_per_file: Counter[str]
+
+
+def run_tap(paths: list[Path], workdir: Path) -> TapRun:
+    """The real tap-csv executable on these files, with the project's contracts."""
+    config = {
+        "files": [
+            {"entity": entity_of(p), "path": str(p), "format": "json" if p.suffix == ".json" else "csv"} for p in paths
+        ],
+        "contracts_dir": str(ROOT / "extract" / "contracts"),
+        "add_metadata_columns": True,
+        "on_reject": "quarantine",
+    }
+    config_file = workdir / "tap-config.json"
+    config_file.write_text(json.dumps(config))
+    done = subprocess.run(
+        [str(TAP), "--config", str(config_file)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    records: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    rejects_per_file: Counter[str] = Counter()
+    records_per_file: Counter[str] = Counter()
+    for line in done.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("type") != "RECORD":
+            continue
+        records[message["stream"]] += 1
+        record = message["record"]
+        if message["stream"] == "file_rejects":
+            reasons[record["reason"].split(":", 1)[0]] += 1
+            rejects_per_file[Path(record["_sdc_source_file"]).name] += 1
+        else:
+            records_per_file[Path(record["_sdc_source_file"]).name] += 1
+    return TapRun(done.returncode, done.stderr, records, reasons, rejects_per_file, records_per_file)
+
+
+def test_the_corpus_covers_every_case_of_the_issue() -> None:
+    covered = {topic for case in CASES for topic in case["covers"]}
+    required = {
+        "wrong value count", "legacy index missing on some rows", "unparsable number", "unparsable date",
+        "empty required value", "duplicate key within a file", "duplicate key across files", "unknown car",
+        "unknown client", "negative or zero quantity", "future date", "non-UTF-8 bytes", "BOM", "empty file",
+        "header only", "truncated JSON", "JSON with a wrong type", "extra column", "missing column",
+        "very long fields", "CRLF line endings", "10 MB single line",
+    }  # fmt: skip
+    assert required <= covered, f"not covered: {sorted(required - covered)}"
+    files = [name for case in CASES for name in case["files"]]
+    assert len(files) >= 20 and len(set(files)) == len(files)
+    assert sorted(files) == sorted(p.name for p in CORPUS.iterdir() if p.name != "cases.yml")
+
+
+def _params() -> list:
+    out = []
+    for case in CASES:
+        marks = []
+        if case.get("known_bug"):
+            marks.append(pytest.mark.xfail(strict=True, reason=case["known_bug"]))
+        out.append(pytest.param(case, id=case["id"], marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", _params())
+def test_each_case_has_its_documented_outcome(case: dict, tmp_path: Path) -> None:
+    paths = [materialise(name, tmp_path) for name in case["files"]]
+    run = run_tap(paths, tmp_path)
+    if case["outcome"] == "file_error":
+        assert run.returncode != 0, "a file-level fault must fail the run"
+        assert re.search(case["error"], run.stderr), run.stderr[-3000:]
+        assert paths[0].name in run.stderr, "the error names the file"
+        assert sum(v for k, v in run.records.items() if k != "file_rejects") == 0, "a refused file loads nothing"
+        return
+    assert run.returncode == 0, run.stderr[-3000:]
+    loaded = sum(v for k, v in run.records.items() if k != "file_rejects")
+    quarantined = run.records["file_rejects"]
+    assert loaded == case["loaded"]
+    assert dict(run.reasons) == case.get("quarantined", {})
+    # Reconciliation: every record in the file is either loaded or quarantined.
+    assert case["rows_in"] == loaded + quarantined
+
+
+LOADABLE = [c for c in CASES if c["outcome"] != "file_error" and not c.get("known_bug")]
+
+
+@pytest.fixture(scope="module")
+def corpus_stack(stack: Stack) -> Stack:
+    """Every loadable corpus file in one drop folder, run through `meltano run elt`."""
+    child = stack.fresh("m_corpus")
+    cars = child.home / "cars-only"
+    cars.mkdir()
+    child.python("-m", "infinit.demo_data", "--out", str(cars), "--transactions", "1")  # the 10-car catalog
+    for case in LOADABLE:
+        for name in case["files"]:
+            materialise(name, child.drops)
+    pipeline.elt(child)
+    return child
+
+
+def test_warehouse_reconciles_rows_in_with_loaded_plus_quarantined(corpus_stack: Stack) -> None:
+    raw = dict(
+        corpus_stack.query(
+            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.transactions group by 1"
+        )
+        + corpus_stack.query(
+            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.clients group by 1"
+        )
+    )
+    rejects = dict(
+        corpus_stack.query(
+            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.file_rejects group by 1"
+        )
+    )
+    reasons = Counter(
+        dict(corpus_stack.query("select split_part(reason, ':', 1), count(*) from raw.file_rejects group by 1"))
+    )
+    expected_reasons: Counter[str] = Counter()
+    for case in LOADABLE:
+        names = [n.removesuffix(".gz") for n in case["files"]]
+        loaded = sum(raw.get(n, 0) for n in names)
+        quarantined = sum(rejects.get(n, 0) for n in names)
+        assert (loaded, quarantined) == (case["loaded"], sum(case.get("quarantined", {}).values())), case["id"]
+        assert case["rows_in"] == loaded + quarantined, case["id"]
+        expected_reasons.update(case.get("quarantined", {}))
+    assert reasons == expected_reasons
+    # Quarantined rows keep their source text and say which line they came from.
+    assert corpus_stack.query(
+        "select count(*) from raw.file_rejects where raw_line is null or _sdc_source_lineno is null or reason = ''"
+    ) == [(0,)]
+
+
+def test_marts_hold_every_loaded_sale_once_with_the_documented_meaning(corpus_stack: Stack) -> None:
+    fact = pipeline.fact_ids(corpus_stack)
+    staged = {int(r[0]) for r in corpus_stack.query("select distinct transaction_id from raw.transactions")}
+    assert fact == staged, "every loaded sale reaches the fact table"
+    assert pipeline.fact_integrity(corpus_stack)[0] == len(fact), "no sale twice"
+    # Duplicate key across files: the file read last (name order) wins.
+    assert corpus_stack.query("select unit_price from marts.fct_transactions where transaction_id = 900") == [(200,)]
+    # Within a file the first occurrence is kept, the second quarantined.
+    assert corpus_stack.query("select unit_price from marts.fct_transactions where transaction_id = 801") == [(1,)]
+    # Unknown car / client: kept, attached to an inferred "Unknown" member.
+    assert corpus_stack.query(
+        "select is_unknown_car, is_unknown_client from marts.fct_transactions "
+        "where transaction_id in (1001, 1002) order by transaction_id"
+    ) == [(True, False), (False, True)]
+    assert corpus_stack.query("select brand from marts.dim_cars where product_id = 999") == [("Unknown",)]
+    # A future date is a sale like any other (reported in its month).
+    assert corpus_stack.query("select sale_month::text from marts.fct_transactions where transaction_id = 1201") == [
+        ("2099-01-01",)
+    ]
