@@ -59,8 +59,9 @@ class TapRun:
 def run_tap(paths: list[Path], workdir: Path) -> TapRun:
     """The real tap-csv executable on these files, with the project's contracts."""
     config = {
-        "files": [
-            {"entity": entity_of(p), "path": str(p), "format": "json" if p.suffix == ".json" else "csv"} for p in paths
+        "files": [  # one entry per entity: a glob over this case's folder
+            {"entity": entity, "path": str(workdir / f"{entity}*{suffix}"), "format": suffix.lstrip(".")}
+            for entity, suffix in sorted({(entity_of(p), p.suffix) for p in paths})
         ],
         "contracts_dir": str(ROOT / "extract" / "contracts"),
         "add_metadata_columns": True,
