@@ -233,3 +233,33 @@ def test_file_fault_and_fail_fast_stop_the_run(fresh_stack: Stack) -> None:
     failed = meltano(stack, "run", "tap-csv", "target-postgres", check=False, env={"TAP_CSV_ON_REJECT": "fail"})
     assert failed.returncode != 0
     assert "transactions.csv: line 4: wrong_value_count" in failed.stderr
+
+
+def test_precreated_timestamptz_columns_are_kept(fresh_stack: Stack) -> None:
+    """target-postgres creates `timestamp` (no time zone) for date-time; a raw table created
+    beforehand with `timestamptz` keeps its types, and the UTC instants land exactly."""
+    stack = fresh_stack
+    (stack.drops / "transactions.csv").write_text(
+        "transaction_id,product_id,client_id,quantity,price,timestamp\n"
+        "1,101,201,1,16199.99,2023-01-31 23:30:00\n2,102,202,2,13000.10,2024-07-31T13:00:00+02:00\n",
+        encoding="utf-8",
+    )
+    (stack.drops / "clients.json").write_text("[]\n", encoding="utf-8")
+    loader = stack.env["WAREHOUSE_LOADER_USER"]
+    with stack.warehouse() as conn:
+        conn.execute(
+            "create table raw.transactions (transaction_id bigint, product_id bigint, client_id bigint, "
+            "quantity bigint, price numeric, timestamp timestamptz, _sdc_source_file text, "
+            "_sdc_source_lineno bigint, _sdc_source_file_mtime timestamptz, _sdc_extracted_at timestamptz)"
+        )
+        conn.execute(f'alter table raw.transactions owner to "{loader}"')
+    meltano(stack, "run", "tap-csv", "target-postgres")
+    types = dict(
+        stack.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'transactions'"
+        )
+    )
+    assert types["timestamp"] == types["_sdc_extracted_at"] == "timestamp with time zone"
+    got = stack.query("select transaction_id, timestamp at time zone 'UTC' from raw.transactions order by 1")
+    assert got == [(1, dt.datetime(2023, 1, 31, 23, 30)), (2, dt.datetime(2024, 7, 31, 11, 0))]

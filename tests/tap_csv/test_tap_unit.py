@@ -238,6 +238,11 @@ def test_truncated_or_invalid_json_array(drops: Path, content: str) -> None:
         run_tap(config_for({"entity": "clients", "path": str(drops / "clients.json"), "format": "json"}))
 
 
+def test_unknown_keys_are_an_error(drops: Path) -> None:
+    with pytest.raises(FileError, match=r"entity 'transactions': keys \['id'\] are not columns"):
+        run_tap(config_for({**TX, "path": str(drops), "keys": ["id"]}))
+
+
 def test_missing_contract_file_is_an_error(drops: Path) -> None:
     with pytest.raises(FileError, match=r"contract .*nope.yml of entity 'transactions' does not exist"):
         run_tap(config_for({**TX, "path": str(drops), "contract": str(drops / "nope.yml")}))

@@ -39,6 +39,8 @@ def _text(value: Any, code: str) -> str:
 
 
 def parse_integer(value: Any) -> int:
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        return int(value)  # the common case, without the regex
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -156,7 +158,11 @@ class Field:
             if self.required:
                 raise ValueError(f"missing_required: {self.name} is required")
             return None
-        return TYPES[self.type][0](value)
+        return self.converter(value)
+
+    @property
+    def converter(self) -> Callable[[Any], Any]:
+        return TYPES[self.type][0]
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,13 @@ class FileStream(_PerFileTime):
         properties = {f.name: f.json_schema() for f in contract.fields}
         if self.add_metadata:
             properties.update(METADATA_PROPERTIES)
+        unknown = [k for k in spec.keys if k not in properties]
+        if unknown:
+            raise FileError(f"entity {spec.entity!r}: keys {unknown} are not columns of {contract.source}")
         super().__init__(tap, schema={"type": "object", "properties": properties}, name=spec.entity)
         # raw is append-only: no key properties unless the user asks (MeltanoLabs `keys`).
         self.primary_keys = list(spec.keys)
+        self._converters = [(f.name, f.converter, f.required) for f in contract.fields]
 
     # --- files ---------------------------------------------------------------------
     def matching_files(self) -> list[Path]:
@@ -308,11 +312,18 @@ class FileStream(_PerFileTime):
     # --- contract --------------------------------------------------------------------
     def _typed(self, values: dict[str, Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
-        for spec in self.contract.fields:
+        for name, convert, required in self._converters:
+            value = values.get(name)
             try:
-                record[spec.name] = spec.parse(values.get(spec.name))
+                # non-empty values go straight to the converter (the hot path)
+                if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
+                    record[name] = convert(value)
+                elif required:
+                    raise ValueError(f"missing_required: {name} is required")
+                else:
+                    record[name] = None
             except ValueError as exc:
-                raise RowRejected(str(exc), spec.name) from exc
+                raise RowRejected(str(exc), name) from exc
         if not self.contract.allow_extra_columns and not values.keys() <= self.contract.by_name.keys():
             extra = [name for name in values if name not in self.contract.by_name]
             raise RowRejected(f"unexpected_field: {', '.join(extra)} not in the contract", extra[0])
