@@ -1,0 +1,74 @@
+"""Guarantee: when a source changes shape, the documented behaviour holds.
+
+- CSV drops are checked against their contract (extract/contracts/): a new or a renamed
+  column refuses the file with a clear message naming the file and the columns; nothing of
+  it is loaded, the marts stay as they were, the files of the same drop that are fine are
+  loaded exactly once after the operator removes (or fixes) the bad one.
+- The operational `cars` table evolves: a widened type (price numeric(10,2) -> numeric(12,2),
+  car_model varchar(100) -> varchar(200)) and a new column are picked up without manual steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from tests.reliability import pipeline
+from tests.support.stack import Stack
+
+CSV_STATE = "dev:tap-csv-to-target-postgres"
+HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
+
+
+def test_new_csv_column_refuses_the_file_clearly_and_loses_nothing(loaded: Stack) -> None:
+    good = pipeline.daily_rows(1, 20, first=date(2024, 10, 1), first_id=30_001)[0]
+    pipeline.write_daily_file(loaded.drops, 0, good, first=date(2024, 10, 1))
+    bad = loaded.drops / "transactions_2024-10-02.csv"
+    bad.write_text(f"{HEADER},channel\n0,30101,101,201,1,16000.5,2024-10-02 10:00:00,web\n")
+    marts_before = pipeline.fingerprint(loaded)
+    state_before = pipeline.state_ids(loaded)
+
+    failed = pipeline.elt(loaded, check=False)
+    said = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert str(bad) in said and "unexpected column(s) ['channel']" in said, said[-4000:]
+    assert pipeline.state_ids(loaded) == state_before, "the bookmarks did not move"
+    assert pipeline.diff(marts_before, pipeline.fingerprint(loaded)) == [], "the marts stayed as they were"
+
+    bad.unlink()  # the operator moves the file aside (or fixes its export)
+    pipeline.elt(loaded)
+    assert pipeline.fact_ids(loaded) == pipeline.csv_transaction_ids(loaded.drops)
+    rows, distinct = pipeline.fact_integrity(loaded)
+    assert rows == distinct, "the good file of the failed run was re-delivered, and deduplicated"
+
+
+def test_renamed_csv_column_refuses_the_file_clearly(loaded: Stack) -> None:
+    renamed = loaded.drops / "transactions_2024-10-03.csv"
+    renamed.write_text(HEADER.replace("price", "unit_price") + "\n0,30201,101,201,1,16000.5,2024-10-03 10:00:00\n")
+    state_before = pipeline.state_ids(loaded)
+    raw_before = pipeline.count(loaded, "raw.transactions")
+    failed = pipeline.meltano(loaded, "run", "tap-csv", "target-postgres", check=False)
+    said = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert str(renamed) in said
+    assert "missing required column(s) ['price']" in said, said[-4000:]
+    assert pipeline.state_ids(loaded) == state_before
+    assert pipeline.count(loaded, "raw.transactions") == raw_before
+    renamed.unlink()
+
+
+def test_widened_types_and_a_new_column_in_ops_cars_evolve(loaded: Stack) -> None:
+    with loaded.operations() as ops:
+        ops.execute("alter table cars alter column price type numeric(12, 2)")
+        ops.execute("alter table cars alter column car_model type varchar(200)")
+        ops.execute("alter table cars add column fuel varchar(20)")
+        ops.execute(
+            "update cars set price = 1234567.89, car_model = %s, fuel = 'petrol' where car_id = 101",
+            ("208 " + "GT Line " * 20,),
+        )
+    pipeline.elt(loaded)
+    assert loaded.query("select price, fuel from raw.cars where car_id = 101") == [(Decimal("1234567.89"), "petrol")]
+    assert loaded.query("select list_price, length(model) from marts.dim_cars where product_id = 101") == [
+        (Decimal("1234567.89"), len("208 " + "GT Line " * 20))
+    ]
+    assert pipeline.count(loaded, "marts.dim_cars where not is_unknown") == 10
