@@ -21,7 +21,7 @@ ELT = ("run", "tap-postgres", "target-postgres", "tap-csv", "target-postgres", "
 DBT = ROOT / ".meltano" / "utilities" / "dbt" / "venv" / "bin" / "dbt"
 # Known backbone issue (Meltano 4.4.1 expands `$MELTANO_PROJECT_ROOT` in a plugin's `env:` to ""
 # unless the active environment defines it): dbt gets --project-dir /transform.
-KNOWN_DBT_ENV_ISSUE = "'/transform"
+KNOWN_DBT_ENV_ISSUE = "Path '/transform"
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Pipeline:
             return run
         if KNOWN_DBT_ENV_ISSUE not in run.stderr + run.stdout:
             raise AssertionError(f"meltano run exited {run.returncode}:\n{run.stderr[-12000:]}")
-        self.dbt_fallbacks.append(" ".join(ELT))
+        self.dbt_fallbacks.append(run.stderr[-3000:])
         return self.dbt_direct("build")
 
     def run_results(self) -> dict[str, dict]:
