@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.orchestrate.conftest import Airflow
@@ -92,3 +94,30 @@ def test_elt_dag_end_to_end(airflow: Airflow, demo_stack: Stack) -> None:
     }
     assert {"raw.cars", "marts.fct_transactions"} <= tables, tables
     assert demo_stack.query("select count(*) from marts.fct_transactions")[0][0] == 4000
+
+
+def test_meltano_invoke_airflow_sees_the_generated_dags(airflow: Airflow, stack: Stack) -> None:
+    """Through the utility's own definition (orchestrate/airflow.meltano.yml), not our test env."""
+    env = {
+        "AIRFLOW_HOME": str(airflow.home),
+        "AIRFLOW_DATABASE_SQL_ALCHEMY_CONN": f"sqlite:///{airflow.home / 'meltano-invoke.db'}",
+    }
+    printed = stack.meltano(
+        "invoke",
+        "--print-var",
+        "AIRFLOW__CORE__DAGS_FOLDER",
+        "--print-var",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+        "--print-var",
+        "AIRFLOW_HOME",
+        "airflow",
+        "version",
+        env=env,
+    ).stdout
+    assert f"AIRFLOW__CORE__DAGS_FOLDER={ROOT / 'orchestrate' / 'dags'}" in printed
+    assert "AIRFLOW__CORE__LOAD_EXAMPLES=False" in printed
+    assert f"AIRFLOW_HOME={airflow.home}" in printed
+    stack.meltano("invoke", "airflow:migrate", env=env)
+    listed = stack.meltano("invoke", "airflow", "dags", "list", "--local", "-o", "json", env=env).stdout
+    dags = json.loads(listed[listed.index("[") :])
+    assert {d["dag_id"] for d in dags} == {"daily-elt-reports", *JOBS}

@@ -250,3 +250,19 @@ def test_init_scripts_are_mounted_and_executable() -> None:
         script = ROOT / source
         assert script.exists() and script.stat().st_mode & 0o111, script
     assert Path(ROOT / "deploy" / "postgres" / "cars.sql").exists()
+
+
+def test_meltano_settings_variables_reach_the_containers() -> None:
+    """Every connection variable the Meltano plugins read exists in .env.example, which is the
+    env_file of the Meltano services: the containers get every setting the plugins need."""
+    referenced: set[str] = set()
+    for path in [ROOT / "meltano.yml", *ROOT.glob("*/*.meltano.yml")]:
+        for match in VARIABLE.finditer(path.read_text()):
+            name = match["braced"] or match["named"]
+            if name and name.startswith(("WAREHOUSE_", "OPS_", "FILE_DROPS_")):
+                referenced.add(name)
+    assert {"WAREHOUSE_LOADER_USER", "WAREHOUSE_LOADER_PASSWORD", "OPS_READER_PASSWORD"} <= referenced
+    assert referenced <= set(ENV_EXAMPLE), sorted(referenced - set(ENV_EXAMPLE))
+    compose, _ = load_compose()
+    for name in ("meltano", "dbt-docs", "cockpit", "airflow"):
+        assert compose["services"][name]["env_file"] in (".env", [".env"], [{"path": ".env"}])

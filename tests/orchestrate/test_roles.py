@@ -18,6 +18,8 @@ from psycopg import sql
 from tests.orchestrate.runner import new_runner
 from tests.support.stack import ROOT, Stack
 
+pytestmark = pytest.mark.slow  # real pipeline runs
+
 DBT = ROOT / ".meltano" / "utilities" / "dbt" / "venv" / "bin" / "dbt"
 DENIED = psycopg.errors.InsufficientPrivilege
 

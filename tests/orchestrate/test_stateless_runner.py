@@ -13,10 +13,13 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy.engine import URL
 
 from tests.orchestrate.runner import new_runner
 from tests.support.stack import Stack
+
+pytestmark = pytest.mark.slow  # real pipeline runs
 
 STATE_IDS = {"dev:tap-postgres-to-target-postgres", "dev:tap-csv-to-target-postgres"}
 
