@@ -89,7 +89,7 @@ def test_thirty_daily_runs_equal_one_run_of_thirty_files(stack: Stack, days: lis
         pipeline.write_daily_file(daily.drops, day - 1, rows, first=FIRST)
         el_once(daily, tap_config, target_config, state)
         if day in BUILD_AFTER:
-            daily.run(str(pipeline.DBT), "build", env=pipeline.DBT_ENV)
+            pipeline.dbt_build(daily)
             assert pipeline.count(daily, "marts.fct_transactions") == day * PER_DAY
     # Every file was read exactly once: one run per day added only that day's rows.
     assert pipeline.count(daily, "raw.transactions") == (DAYS - 1) * PER_DAY
