@@ -5,8 +5,8 @@ test's tmp dir and fails on any browser console error."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.report.conftest import Pipeline, need
-from tests.support.stack import free_port
+from tests.support.stack import MELTANO, ROOT, free_port
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install -e 'report[test]' (selenium)")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -44,17 +44,17 @@ def browser() -> Iterator[webdriver.Chrome]:
 
 @pytest.fixture(scope="module")
 def cockpit_url(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`infinit-cockpit` (what `meltano invoke cockpit` runs) on a free port, as the reader role."""
+    """`meltano invoke cockpit` on a free port, with the pipeline stack's settings."""
     port = free_port()
-    log = tmp_path_factory.mktemp("cockpit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_")}
-    env.update(pipeline.reader_env, COCKPIT_PORT=str(port), COCKPIT_ADDRESS="127.0.0.1")
+    log = tmp_path_factory.mktemp("cockpit") / "cockpit.log"
+    env = {**pipeline.stack.env, "COCKPIT_PORT": str(port), "COCKPIT_ADDRESS": "127.0.0.1"}
     with log.open("w") as out:
-        server = subprocess.Popen([str(Path(sys.executable).with_name("infinit-cockpit"))], env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        # Own process group: meltano and the streamlit it starts are stopped together.
+        server = subprocess.Popen([MELTANO, "invoke", "cockpit"], cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):  # readiness poll, not a timing assertion
+        for _ in range(600):  # readiness poll, not a timing assertion
             if server.poll() is not None:
                 pytest.fail(f"cockpit exited {server.returncode}:\n{log.read_text()}")
             try:
@@ -65,8 +65,8 @@ def cockpit_url(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) ->
                 time.sleep(0.5)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def console_errors(driver: webdriver.Chrome) -> list[dict[str, object]]:
