@@ -1,18 +1,18 @@
 """Guarantee: kill -9 the pipeline anywhere, run it again, and the marts equal those of a
 clean run: no sale lost, none duplicated.
 
-One stack goes through 12 kills (SIGKILL to the whole process group: Meltano, taps, target,
+One stack goes through 10 kills (SIGKILL to the whole process group: Meltano, taps, target,
 dbt), each at a log line that marks a stage, each in the re-run after the previous kill, then
 a complete run whose marts are compared with those of a stack that never crashed and
 received the same files:
 
-  phase A, first load    1 tap-postgres reading        2 target writing cars
-                         3 between the two EL blocks   4 tap-csv reading the file
-                         5 target mid-batch (COPY)     6 target committed, state not saved
-  phase B, new data      7 tap-csv resuming a grown file
-  (file grew + new file) 8 target committed, state not saved (resume path)
-                         9 between EL and dbt          10 dbt starting
-                         11 dbt building the marts     12 dbt after the fact, before tests/reports
+  phase A, first load    1 tap-postgres reading        2 between the two EL blocks
+                         3 tap-csv reading the file    4 target mid-batch (COPY)
+                         5 target committed, state not saved
+  phase B, new data      6 tap-csv resuming a grown file
+  (file grew + new file) 7 target committed, state not saved (resume path)
+                         8 between EL and dbt          9 dbt building the marts
+                         10 dbt after the fact, before its tests and the reports
 
 A kill during an EL block leaves Meltano's job for that state id marked "running"; the
 next plain run is refused with a message pointing at --force, and `meltano run --force elt`
@@ -33,7 +33,6 @@ TRANSACTIONS = 300
 
 PHASE_A = [
     ("tap-postgres reading", r"tap-postgres.*Beginning"),
-    ("target-postgres writing cars", r"Inserting with SQL.*car_id"),
     ("between the EL blocks", r"Block run completed"),
     ("tap-csv reading transactions.csv", r"legacy shape"),
     ("target-postgres mid-batch", r"Inserting with SQL.*transaction_id"),
@@ -43,7 +42,6 @@ PHASE_B = [
     ("tap-csv resuming the grown file", r"legacy shape"),
     ("target committed, state not saved (resume)", r"batch_processing_time.*\"stream\":\"transactions\".*succeeded"),
     ("between EL and dbt", r"Block run completed"),
-    ("dbt starting", r"Running with dbt"),
     ("dbt building the marts", r"START sql table model marts\."),
     ("dbt after fct_transactions", r"OK created sql incremental model marts\.fct_transactions"),
 ]
@@ -82,11 +80,11 @@ def kill_at(stack: Stack, label: str, pattern: str, *, force: bool) -> pipeline.
     return run
 
 
-def test_kill_minus_nine_at_twelve_points_then_rerun_equals_a_clean_run(stack: Stack, clean: dict) -> None:
+def test_kill_minus_nine_at_ten_points_then_rerun_equals_a_clean_run(stack: Stack, clean: dict) -> None:
     crashy = stack.fresh("m_crash")
     pipeline.write_demo(crashy, TRANSACTIONS)
 
-    # Phase A: the first load, killed six times.
+    # Phase A: the first load, killed five times.
     label, pattern = PHASE_A[0]
     kill_at(crashy, label, pattern, force=False)
     # The killed job is still "running" for Meltano: a plain re-run is refused, clearly.
@@ -101,7 +99,7 @@ def test_kill_minus_nine_at_twelve_points_then_rerun_equals_a_clean_run(stack: S
     assert pipeline.diff(clean["A"], pipeline.fingerprint(crashy)) == []
     assert pipeline.fact_ids(crashy) == pipeline.csv_transaction_ids(crashy.drops)
 
-    # Phase B: a file grew and a new one arrived; killed six more times.
+    # Phase B: a file grew and a new one arrived; killed five more times.
     grow(crashy)
     for label, pattern in PHASE_B:
         kill_at(crashy, label, pattern, force=True)
@@ -110,6 +108,3 @@ def test_kill_minus_nine_at_twelve_points_then_rerun_equals_a_clean_run(stack: S
     assert pipeline.fact_ids(crashy) == pipeline.csv_transaction_ids(crashy.drops)
     rows, distinct = pipeline.fact_integrity(crashy)
     assert rows == distinct == TRANSACTIONS + 80
-    # And the recovered pipeline is back to normal: a plain run works and changes nothing.
-    pipeline.elt(crashy)
-    assert pipeline.diff(clean["B"], pipeline.fingerprint(crashy)) == []
