@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from bench.measure import measure
+from bench.measure import cpu_split, measure, self_cpu, server_cpu
 from infinit import settings
 from tests.support.stack import ROOT, Stack
 
@@ -43,6 +43,7 @@ def copy_floor(stack: Stack, clean_csv: Path) -> dict[str, Any]:
     fresh_schema(stack, "bench_copy")
     with stack.warehouse() as conn:
         conn.execute(TYPED_TABLE.format(schema="bench_copy"))
+    cpu0, server0 = self_cpu(), server_cpu()
     started = time.perf_counter()
     with psycopg.connect(stack.admin_conninfo("warehouse")) as conn, conn.cursor() as cur:
         statement = "copy bench_copy.transactions from stdin (format csv, header true)"
@@ -51,8 +52,9 @@ def copy_floor(stack: Stack, clean_csv: Path) -> dict[str, Any]:
                 copy.write(chunk)
         conn.commit()
     seconds = time.perf_counter() - started
+    cpu = cpu_split(self_cpu() - cpu0, server_cpu() - server0)
     rows = table_rows(stack, "bench_copy")
-    return {"command": "COPY ... FROM STDIN (csv)", "seconds": round(seconds, 2), "rows": rows}
+    return {"command": "COPY ... FROM STDIN (csv)", "seconds": round(seconds, 2), "rows": rows, "cpu_s": cpu}
 
 
 def sqlalchemy_url(stack: Stack, driver: str) -> str:
@@ -72,6 +74,7 @@ def peer(stack: Stack, name: str, args: list[str], schema: str, log: Path, extra
         "seconds": round(run.seconds, 2),
         "rows": table_rows(stack, schema),
         "peak_rss_mb": run.peak_rss_mb,
+        "cpu_s": run.cpu_s,
     }
 
 

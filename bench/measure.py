@@ -7,6 +7,7 @@ the whole tree every SAMPLE_S and keeps, per plugin, the peak of the summed RSS.
 from __future__ import annotations
 
 import re
+import resource
 import subprocess
 import threading
 import time
@@ -31,10 +32,51 @@ class Run:
     stdout: str
     stderr: str
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def log(self) -> str:
         return self.stdout + "\n" + self.stderr
+
+
+# Postmaster pids of the bench's own servers (set by bench.run): their CPU is the step's.
+SERVER_PIDS: list[int] = []
+
+
+def server_cpu() -> float:
+    """CPU seconds spent so far by the bench's PostgreSQL servers (postmaster, live backends, and
+    the backends that already ended, which the postmaster has waited for)."""
+    total = 0.0
+    for pid in SERVER_PIDS:
+        try:
+            root = psutil.Process(pid)
+            t = root.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+            for child in root.children():
+                try:
+                    c = child.cpu_times()
+                    total += c.user + c.system
+                except psutil.Error:
+                    continue
+        except psutil.Error:
+            continue
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished (waited-for) descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_split(client: float, server: float) -> dict[str, float]:
+    """CPU seconds of a step: far less sensitive than wall time to other load on the machine."""
+    return {"client": round(client, 2), "server": round(server, 2), "total": round(client + server, 2)}
 
 
 def label(proc: psutil.Process, root_pid: int) -> str:
@@ -99,6 +141,7 @@ def measure(
 
     discard_stdout: send stdout to /dev/null (a tap's Singer stream, measured alone).
     """
+    cpu0, server0 = children_cpu(), server_cpu()
     started = time.perf_counter()
     stdout_to = subprocess.DEVNULL if discard_stdout else subprocess.PIPE
     proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=stdout_to, stderr=subprocess.PIPE, text=True)
@@ -111,12 +154,13 @@ def measure(
         stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - started
     peaks = sampler.stop()
+    cpu = cpu_split(children_cpu() - cpu0, server_cpu() - server0)
     stdout = stdout or ""
     stdout = stdout or ""
     if log is not None:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"\n$ {' '.join(args)}  ({seconds:.2f} s, rc={proc.returncode})\n{stdout}\n{stderr}\n")
-    return Run(list(args), seconds, proc.returncode, stdout, stderr, peaks)
+    return Run(list(args), seconds, proc.returncode, stdout, stderr, peaks, cpu)
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:  # type: ignore[no-untyped-def]

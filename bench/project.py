@@ -37,6 +37,31 @@ def records_extracted(log: str) -> dict[str, int]:
     return dict(counts)
 
 
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
+
+
+def block_seconds(log: str) -> list[float]:
+    """Seconds of each block of a `meltano run` (between its "Block run completed" lines;
+    the first from Meltano's first log line), e.g. [tap-postgres EL, tap-csv EL, dbt:build]."""
+    from datetime import datetime
+
+    stamps: list[datetime] = []
+    first: datetime | None = None
+    for line in ANSI.sub("", log).splitlines():
+        found = STAMP.match(line)
+        if not found:
+            continue
+        at = datetime.fromisoformat(found.group(1))
+        first = first or at
+        if "Block run completed" in line:
+            stamps.append(at)
+    out, previous = [], first
+    for at in stamps:
+        out.append(round((at - previous).total_seconds(), 2))  # type: ignore[operator]
+        previous = at
+    return out
+
+
 def raw_counts(stack: Stack) -> dict[str, int]:
     """Rows per table of schema raw (what the target has landed so far)."""
     with psycopg.connect(stack.admin_conninfo("warehouse"), autocommit=True) as conn:
@@ -73,6 +98,8 @@ def step(
         "records_extracted": records_extracted(run.log),
         "raw_rows_landed": landed,
         "peak_rss_mb": run.peak_rss_mb,
+        "cpu_s": run.cpu_s,
+        "blocks_s": block_seconds(run.log),
         **({"dbt_timings": timings} if (timings := dbt_timings(run.log)) else {}),
     }
 
@@ -114,6 +141,7 @@ class Dbt:
             "command": "dbt " + " ".join(args) + " (plugin venv, direct)",
             "seconds": round(run.seconds, 2),
             "peak_rss_mb": run.peak_rss_mb,
+            "cpu_s": run.cpu_s,
             "dbt_timings": dbt_timings(run.stdout),
         }
 

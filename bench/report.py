@@ -14,6 +14,8 @@ LABELS = {
     "elt_incremental": "project: +1% rows, meltano run elt",
     "el_incremental": "project: +1% rows, meltano run el",
     "dbt_incremental": "project: dbt build (incremental, +1%)",
+    "el_incremental_2": "project: +1% rows, meltano run el (again)",
+    "dbt_incremental_lookback0": "project: dbt build (incr., lookback 0 h)",
     "dbt_full_refresh": "project: dbt build --full-refresh",
 }
 
@@ -29,6 +31,18 @@ def _rows(step: dict[str, Any]) -> int | None:
     return landed.get("transactions")
 
 
+def _cpu(step: dict[str, Any]) -> float | None:
+    cpu = step.get("cpu_s") or {}
+    return cpu.get("total")
+
+
+def _cpu_cell(step: dict[str, Any], copy_cpu: float | None) -> tuple[str, str]:
+    cpu = _cpu(step)
+    if cpu is None:
+        return "", ""
+    return f"{cpu:.1f}", (f"{cpu / copy_cpu:.1f}" if copy_cpu else "")
+
+
 def _rss(step: dict[str, Any]) -> str:
     peaks = step.get("peak_rss_mb") or {}
     parts = [f"{k} {v:.0f}" for k, v in peaks.items() if k.startswith(("tap-", "target-"))]
@@ -40,29 +54,26 @@ def _rss(step: dict[str, Any]) -> str:
 def table(result: dict[str, Any]) -> str:
     steps = result.get("steps", {})
     copy_s = steps.get("copy", {}).get("seconds") or None
+    copy_cpu = _cpu(steps.get("copy", {})) or None
     lines = [
         f"N = {result['transactions']:,} transactions ({result.get('csv_mb', '?')} MB CSV); "
         f"{result['machine']['nproc']} cores, {result['machine']['ram_gib']} GiB; "
         f"load {result.get('load_before')} -> {result.get('load_after')}",
         "",
-        f"| {'step':<46} | {'seconds':>8} | {'x COPY':>7} | {'tx rows':>9} | {'rows/s':>9} | peak RSS MB",
-        f"|{'-' * 48}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 11}|{'-' * 30}",
+        f"| {'step':<46} | {'wall s':>8} | {'x COPY':>7} | {'CPU s':>7} | {'x COPY':>7} | {'tx rows':>9} | peak RSS MB",
+        f"|{'-' * 48}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 11}|{'-' * 30}",
     ]
-    for key, step in steps.items():
+    rows = list(steps.items()) + [(f"variant: {k}", v) for k, v in (result.get("variants") or {}).items()]
+    for key, step in rows:
         seconds = step.get("seconds")
-        rows = _rows(step)
-        ratio = f"{seconds / copy_s:.1f}" if seconds and copy_s else ""
-        rate = f"{rows / seconds:,.0f}" if rows and seconds else ""
+        if seconds is None:
+            continue
+        n = _rows(step)
+        ratio = f"{seconds / copy_s:.1f}" if copy_s else ""
+        cpu, cpu_ratio = _cpu_cell(step, copy_cpu)
         lines.append(
-            f"| {LABELS.get(key, key):<46} | {seconds:>8.2f} | {ratio:>7} | {rows or '':>9} | {rate:>9} | {_rss(step)}"
-        )
-    for name, variant in (result.get("variants") or {}).items():
-        seconds = variant.get("seconds")
-        rows = _rows(variant)
-        ratio = f"{seconds / copy_s:.1f}" if seconds and copy_s else ""
-        rate = f"{rows / seconds:,.0f}" if rows and seconds else ""
-        lines.append(
-            f"| {'variant: ' + name:<46} | {seconds:>8.2f} | {ratio:>7} | {rows or '':>9} | {rate:>9} | {_rss(variant)}"
+            f"| {LABELS.get(key, key):<46} | {seconds:>8.2f} | {ratio:>7} | {cpu:>7} | {cpu_ratio:>7} | "
+            f"{n or '':>9} | {_rss(step)}"
         )
     q = result.get("queries")
     if q:
@@ -91,14 +102,18 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     peers = [s for s in (sec("pandas"), sec("dlt")) if s]
     if el and peers:
         best = min(peers)
+        cpus = {k: _cpu(steps[k]) for k in ("el_backfill", "pandas", "dlt") if k in steps}
+        cpu_note = ", CPU s " + ", ".join(f"{k} {v}" for k, v in cpus.items() if v) if any(cpus.values()) else ""
         out["EL >= best of pandas and dlt"] = {
             "reached": el <= best,
-            "detail": f"EL {el:.1f} s vs best peer {best:.1f} s ({el / best:.2f}x)",
+            "detail": f"EL {el:.1f} s vs best peer {best:.1f} s ({el / best:.2f}x){cpu_note}",
         }
     else:
         out["EL >= best of pandas and dlt"] = {"reached": None, "detail": "EL or peers not run"}
     if el and copy_s:
-        out["EL <= 8x COPY"] = {"reached": el <= 8 * copy_s, "detail": f"{el / copy_s:.1f}x COPY"}
+        el_cpu, copy_cpu = _cpu(steps["el_backfill"]), _cpu(steps["copy"])
+        cpu_note = f"; CPU {el_cpu / copy_cpu:.1f}x COPY's" if el_cpu and copy_cpu else ""
+        out["EL <= 8x COPY"] = {"reached": el <= 8 * copy_s, "detail": f"wall {el / copy_s:.1f}x COPY{cpu_note}"}
 
     backfill = [sec(k) for k in ("el_cars", "el_backfill", "dbt_full")]
     inc = steps.get("elt_incremental")
@@ -142,3 +157,53 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
             "detail": ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(peaks.items())),
         }
     return out
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The result as the Markdown table of docs/performance.md and the README."""
+    steps = result.get("steps", {})
+    copy_s = steps.get("copy", {}).get("seconds") or None
+    copy_cpu = _cpu(steps.get("copy", {})) or None
+    m = result["machine"]
+    lines = [
+        f"{result['transactions']:,} transactions ({result.get('csv_mb', '?')} MB CSV), run {result['started_at']}; "
+        f"{m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB; load average {result.get('load_before')} before, "
+        f"{result.get('load_after')} after.",
+        "",
+        "| step | wall s | x COPY | CPU s (client+server) | x COPY | transactions | peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    rows = list(steps.items()) + [(f"variant: {k}", v) for k, v in (result.get("variants") or {}).items()]
+    for key, step in rows:
+        seconds = step.get("seconds")
+        if seconds is None:
+            continue
+        n = _rows(step)
+        ratio = f"{seconds / copy_s:.1f}" if copy_s else ""
+        cpu, cpu_ratio = _cpu_cell(step, copy_cpu)
+        lines.append(
+            f"| {LABELS.get(key, key)} | {seconds:.1f} | {ratio} | {cpu} | {cpu_ratio} | {n or ''} | {_rss(step)} |"
+        )
+    q = result.get("queries")
+    if q:
+        lines += [
+            "",
+            f"Report and cockpit queries ({len(q['scenarios'])} scenarios x {q['runs']} runs, reader role): "
+            f"p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms; worst scenario p95 {q['worst_p95_ms']} ms "
+            f"({q['worst_p95_scenario']}).",
+        ]
+    targets = result.get("targets") or {}
+    if targets:
+        lines += ["", "| target | reached | measured |", "|---|---|---|"]
+        for name, target in targets.items():
+            mark = {True: "yes", False: "**no**", None: "not measured"}[target["reached"]]
+            lines.append(f"| {name} | {mark} | {target['detail']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    loaded = json.loads(open(sys.argv[1]).read())  # noqa: SIM115
+    print(markdown(loaded) if "--markdown" in sys.argv else table(loaded))

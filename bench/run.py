@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import data, floor, project, queries, report
+from bench import data, floor, measure, project
 from tests.support.stack import ROOT, Stack, start_stack
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -45,11 +45,19 @@ def loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
+def server_pids(stack: Stack) -> list[int]:
+    """Postmaster pids of the stack's two servers (first line of postmaster.pid)."""
+    pids = []
+    for pidfile in Path(stack.env["LOCALDB_DIR"]).glob("*/pgdata/postmaster.pid"):
+        pids.append(int(pidfile.read_text().split()[0]))
+    return pids
+
+
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: Path) -> dict[str, Any]:
+def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: Path, short: bool) -> dict[str, Any]:
     """Backfill EL, full dbt build, then +delta and the incremental job, then +delta and dbt alone."""
     steps: dict[str, Any] = {}
     dbt = project.Dbt(stack, log)
@@ -80,10 +88,21 @@ def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: 
             "delta_rows": delta,
         }
 
+    if short:
+        dbt_part = steps["elt_incremental"].get("dbt_seconds") or (steps["elt_incremental"]["blocks_s"] or [None])[-1]
+        if dbt_part:  # the elt's own dbt step, timed apart
+            steps["dbt_incremental"] = {"command": "dbt build (last block of the incremental elt)", "seconds": dbt_part}
+        return steps
     first, last = data.append_delta(legacy, delta, step=2)
     say(f"project: +{delta} rows (ids {first}..{last}), meltano run el, then dbt build alone")
     steps["el_incremental"] = {**project.step(stack, "run", "el", log=log), "delta_rows": delta}
     steps["dbt_incremental"] = dbt("build")
+    # The fact's 24 h lookback re-reads every load of the last day: in this bench that is all of
+    # them. The same incremental build without it shows what the lookback costs.
+    first, last = data.append_delta(legacy, delta, step=3)
+    say(f"project: +{delta} rows (ids {first}..{last}), meltano run el, dbt build with lookback 0 h")
+    steps["el_incremental_2"] = {**project.step(stack, "run", "el", log=log), "delta_rows": delta}
+    steps["dbt_incremental_lookback0"] = dbt("build", "--vars", '{"fct_transactions_lookback_hours": 0}')
     say("project: dbt build --full-refresh (same data, for the ratio)")
     steps["dbt_full_refresh"] = dbt("build", "--full-refresh")
     return steps
@@ -100,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         "--variants",
         default="",
         help="comma list of EL variants to compare on fresh databases (see bench/variants.py), or 'all'",
+    )
+    parser.add_argument(
+        "--short",
+        action="store_true",
+        help="one incremental cycle only (no second/third +delta, no --full-refresh): for a loaded machine",
     )
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/<stamp> (data, logs, servers' files)")
     parser.add_argument("--no-latest", action="store_true", help="do not overwrite results/latest.json")
@@ -121,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with start_stack(work / "stack") as stack:
             stack.env["MELTANO_PROJECT_ROOT"] = str(ROOT)  # as tests/orchestrate does
+            measure.SERVER_PIDS[:] = server_pids(stack)
             drops = stack.drops
             t0 = time.perf_counter()
             stack.python("-m", "infinit.demo_data", "--transactions", str(n), "--out", str(drops))
@@ -145,14 +170,26 @@ def main(argv: list[str] | None = None) -> int:
                 say("peer: dlt (defaults)")
                 steps["dlt"] = floor.dlt_load(stack, peers_csv, log, work)
             if not args.skip_project:
-                steps.update(project_pipeline(stack, legacy, n, args.delta_pct, log))
+                steps.update(project_pipeline(stack, legacy, n, args.delta_pct, log, args.short))
                 say(f"queries: {args.query_runs} runs of each report/cockpit query")
-                result["queries"] = queries.run(stack.env, args.query_runs)
+                try:
+                    # Imported when reached (a long run picks up fixes made meanwhile).
+                    from bench import queries
+
+                    result["queries"] = queries.run(stack.env, args.query_runs)
+                except Exception as exc:  # a broken query must not lose the run's other figures
+                    result["queries_error"] = repr(exc)[-2000:]
+                    say(f"queries failed: {exc!r}")
             if args.variants:
                 from bench import variants
 
                 result["variants"] = variants.run(stack, args.variants, peers_csv, log, say)
+    except Exception as exc:
+        result["error"] = repr(exc)[-4000:]
+        raise
     finally:
+        from bench import report
+
         result["load_after"] = loadavg()
         RESULTS.mkdir(exist_ok=True)
         result["targets"] = report.targets(result)

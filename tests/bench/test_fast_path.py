@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bench import data
-from tests.support.stack import ROOT, Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
 
@@ -19,19 +19,12 @@ TRANSACTIONS = 3000
 DELTA = 30
 # Columns that record when or from where a row was loaded, not what it says.
 LOAD_TIME_COLUMNS = {"loaded_at", "last_loaded_at", "_dbt_updated_at", "source_file", "first_loaded_at"}
-DBT_ENV = {"DBT_PROJECT_DIR": str(ROOT / "transform"), "DBT_PROFILES_DIR": str(ROOT / "transform" / "profiles")}
-
-
-def dbt_build(stack: Stack) -> None:
-    """dbt from its plugin venv with the project's paths (Meltano 4.4.1 leaves $MELTANO_PROJECT_ROOT
-    empty in the dbt plugin's own env, see docs/performance.md)."""
-    stack.run(str(ROOT / ".meltano" / "utilities" / "dbt" / "venv" / "bin" / "dbt"), "build", env=DBT_ENV)
 
 
 def load_and_build(stack: Stack, extractor: str) -> None:
     stack.meltano("run", "tap-postgres", "target-postgres")
     stack.meltano("run", extractor, "target-postgres")
-    dbt_build(stack)
+    stack.meltano("run", "dbt:build")
 
 
 def batch_env(stack: Stack) -> dict[str, str]:
@@ -69,7 +62,6 @@ def snapshot(stack: Stack) -> dict[str, list[tuple]]:
 def two_stacks(stack: Stack) -> tuple[Stack, Stack]:
     plain, fast = stack.fresh("bench_plain"), stack.fresh("bench_batch")
     for child in (plain, fast):
-        child.env["MELTANO_PROJECT_ROOT"] = str(ROOT)
         child.python("-m", "infinit.demo_data", "--transactions", str(TRANSACTIONS), "--out", str(child.drops))
     return plain, fast
 
