@@ -98,7 +98,7 @@ def airflow_installed() -> Path:
     """The `airflow` utility's venv; installed through Meltano when missing (about a minute cold)."""
     if not (AIRFLOW_VENV / "bin" / "airflow").exists():
         subprocess.run(
-            [MELTANO, "install", "utility", "airflow"],
+            [MELTANO, "install", "--plugin-type", "utility", "airflow"],
             cwd=ROOT,
             check=True,
             env={**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"},
