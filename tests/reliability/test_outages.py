@@ -5,8 +5,11 @@ it is back loads everything, exactly once in the marts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date
+
+import psycopg
 
 from tests.reliability import pipeline
 from tests.support.stack import Stack
@@ -49,6 +52,10 @@ def test_operational_database_down(loaded: Stack) -> None:
 def test_warehouse_goes_away_mid_load(loaded: Stack) -> None:
     ids = new_day(loaded, 2)
     state_before = pipeline.state_ids(loaded)
+    # Hold the target mid-load for sure: it can COPY into its temp table but its insert into
+    # raw.transactions waits on this lock, so the warehouse goes away before any commit.
+    holder = psycopg.connect(loaded.admin_conninfo("warehouse"))
+    holder.execute("lock table raw.transactions in access exclusive mode")
     try:
         run = pipeline.run_until(
             loaded,
@@ -59,6 +66,8 @@ def test_warehouse_goes_away_mid_load(loaded: Stack) -> None:
         )
     finally:
         pipeline.start_servers(loaded)
+        with contextlib.suppress(psycopg.Error):
+            holder.close()
     assert run.killed, "the warehouse was stopped while target-postgres was loading"
     assert run.returncode != 0
     port = loaded.env["WAREHOUSE_PORT"]
