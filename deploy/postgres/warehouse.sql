@@ -1,7 +1,7 @@
 -- Warehouse database: schemas and least-privilege roles.
 -- Run by psql as the administrator, on the warehouse database, with the variables
 --   loader_user, loader_password, transformer_user, transformer_password,
---   reader_user, reader_password
+--   reader_user, reader_password, state_user, state_password
 -- Used alike by `python -m infinit.localdb up`, the docker-compose init script and
 -- operators of real servers (see README "Real databases"). Safe to run again.
 \set ON_ERROR_STOP on
@@ -12,15 +12,23 @@ select format('create role %I login', :'transformer_user')
 where not exists (select from pg_roles where rolname = :'transformer_user') \gexec
 select format('create role %I login', :'reader_user')
 where not exists (select from pg_roles where rolname = :'reader_user') \gexec
+select format('create role %I login', :'state_user')
+where not exists (select from pg_roles where rolname = :'state_user') \gexec
 
 alter role :"loader_user" with login password :'loader_password';
 alter role :"transformer_user" with login password :'transformer_password';
 alter role :"reader_user" with login password :'reader_password';
+alter role :"state_user" with login password :'state_password';
 
 -- Nobody but the owners creates objects in public.
 revoke create on schema public from public;
-select format('grant connect on database %I to %I, %I, %I',
-              current_database(), :'loader_user', :'transformer_user', :'reader_user') \gexec
+select format('grant connect on database %I to %I, %I, %I, %I', current_database(),
+              :'loader_user', :'transformer_user', :'reader_user', :'state_user') \gexec
+
+-- meltano: Meltano's system database (runs, state, bookmarks) for stateless runners
+-- (docker, prod: MELTANO_DATABASE_URI). Owned by its own role, which sees nothing else.
+create schema if not exists meltano authorization :"state_user";
+alter schema meltano owner to :"state_user";
 
 -- raw: the landing zone, owned and written by the loader only.
 create schema if not exists raw authorization :"loader_user";
@@ -46,3 +54,4 @@ alter default privileges for role :"transformer_user" in schema marts, reports
     grant select on tables to :"reader_user";
 -- the reader never sees raw or staging (client emails live there).
 revoke all on schema raw, staging from :"reader_user";
+revoke all on schema meltano from :"reader_user";

@@ -201,7 +201,7 @@ def provision(server: Server, env: dict[str, str]) -> None:
 
 
 def role_variables(db: settings.Database, env: dict[str, str]) -> dict[str, str]:
-    names = ("LOADER", "TRANSFORMER", "READER") if db.role == "warehouse" else ("READER",)
+    names = ("LOADER", "TRANSFORMER", "READER", "STATE") if db.role == "warehouse" else ("READER",)
     variables: dict[str, str] = {}
     for name in names:
         variables[f"{name.lower()}_user"] = env[f"{db.prefix}_{name}_USER"]

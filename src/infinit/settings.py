@@ -23,6 +23,7 @@ DEFAULTS: dict[str, str] = {
     "WAREHOUSE_LOADER_USER": "loader",
     "WAREHOUSE_TRANSFORMER_USER": "transformer",
     "WAREHOUSE_READER_USER": "reporter",
+    "WAREHOUSE_STATE_USER": "meltano_state",
     "OPS_HOST": "127.0.0.1",
     "OPS_PORT": "5433",
     "OPS_DB": "operations",

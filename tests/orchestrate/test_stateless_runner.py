@@ -12,7 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
@@ -29,8 +28,8 @@ def warehouse_uri(stack: Stack) -> str:
     env = stack.env
     return URL.create(
         "postgresql+psycopg",
-        username=env["WAREHOUSE_ADMIN_USER"],
-        password=env["WAREHOUSE_ADMIN_PASSWORD"],
+        username=env["WAREHOUSE_STATE_USER"],
+        password=env["WAREHOUSE_STATE_PASSWORD"],
         host=env["WAREHOUSE_HOST"],
         port=int(env["WAREHOUSE_PORT"]),
         database=env["WAREHOUSE_DB"],
@@ -39,8 +38,7 @@ def warehouse_uri(stack: Stack) -> str:
 
 
 def test_state_survives_replacing_the_runner(demo_stack: Stack, tmp_path: Path) -> None:
-    with psycopg.connect(demo_stack.admin_conninfo("warehouse"), autocommit=True) as conn:
-        conn.execute("create schema if not exists meltano")  # deploy/docker/initdb/warehouse.sh
+    # schema `meltano` and its owner, the state role, come from deploy/postgres/warehouse.sql
     first = new_runner(tmp_path / "runner-1")
     env = {"MELTANO_DATABASE_URI": warehouse_uri(demo_stack), "MELTANO_SYS_DIR_ROOT": str(first)}
 

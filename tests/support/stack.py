@@ -71,7 +71,7 @@ def base_env(home: Path) -> dict[str, str]:
         "WAREHOUSE_ADMIN",
         "WAREHOUSE_LOADER",
         "WAREHOUSE_TRANSFORMER",
-        "WAREHOUSE_READER",
+        "WAREHOUSE_READER", "WAREHOUSE_STATE",
         "OPS_ADMIN",
         "OPS_READER",
     ):
@@ -174,8 +174,8 @@ def start_stack(home: Path) -> Iterator[Stack]:
     stack = Stack(home, base_env(home))
     stack.env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
     stack.drops.mkdir(parents=True, exist_ok=True)
-    stack.python("-m", "infinit.localdb", "up")
     try:
+        stack.python("-m", "infinit.localdb", "up")
         yield stack
     finally:
         stack.python("-m", "infinit.localdb", "down", check=False)

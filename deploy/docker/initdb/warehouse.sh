@@ -11,10 +11,8 @@ psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB
     -v loader_user="$WAREHOUSE_LOADER_USER" -v loader_password="$WAREHOUSE_LOADER_PASSWORD" \
     -v transformer_user="$WAREHOUSE_TRANSFORMER_USER" -v transformer_password="$WAREHOUSE_TRANSFORMER_PASSWORD" \
     -v reader_user="$WAREHOUSE_READER_USER" -v reader_password="$WAREHOUSE_READER_PASSWORD" \
+    -v state_user="$WAREHOUSE_STATE_USER" -v state_password="$WAREHOUSE_STATE_PASSWORD" \
     -f "$SQL_DIR/warehouse.sql"
-
-# Meltano's system database (runs, state, bookmarks) in its own schema, so a runner
-# container can be replaced without losing state (MELTANO_DATABASE_URI in docker-compose.yml).
-psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-    -c 'create schema if not exists meltano'
+# warehouse.sql also creates schema `meltano`, owned by the state role: Meltano's system
+# database, so a runner container can be replaced without losing state.
 echo "warehouse: schemas and roles ready"
