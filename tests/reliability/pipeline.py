@@ -24,33 +24,6 @@ from infinit import demo_data, localdb
 from tests.support.stack import MELTANO, ROOT, Stack
 
 RUN_ENV: dict[str, str] = {}
-DBT = ROOT / ".meltano" / "utilities" / "dbt" / "venv" / "bin" / "dbt"
-DBT_ENV = {"DBT_PROJECT_DIR": str(ROOT / "transform"), "DBT_PROFILES_DIR": str(ROOT / "transform" / "profiles")}
-
-
-def dbt_env_is_broken() -> bool:
-    """Meltano 4.4.1 does not expand $MELTANO_PROJECT_ROOT in a plugin's `env:` block: under
-    `meltano run`, dbt then gets DBT_PROFILES_DIR=/transform/profiles and fails. Until
-    transform/dbt.meltano.yml uses project-relative paths, the suite runs the `elt` job's
-    tasks itself (same steps, same order, dbt called directly) instead of `meltano run elt`."""
-    text = (ROOT / "transform" / "dbt.meltano.yml").read_text()
-    return "$MELTANO_PROJECT_ROOT/transform" in text
-
-
-def dbt_build(stack: Stack) -> subprocess.CompletedProcess[str]:
-    """`dbt build` alone, as the `t` job's step runs it."""
-    extra = os.environ.get("RELIABILITY_DBT_ARGS", "").split()
-    return stack.run(str(DBT), "build", *extra, env={**RUN_ENV, **DBT_ENV})
-
-
-def elt_argv(*flags: str) -> list[str]:
-    """The command an operator runs: `meltano run [flags] elt` (see dbt_env_is_broken)."""
-    if not dbt_env_is_broken():
-        return [MELTANO, "run", *flags, "elt"]
-    el = " ".join([MELTANO, "run", *flags, "tap-postgres", "target-postgres", "tap-csv", "target-postgres"])
-    # RELIABILITY_DBT_ARGS: extra `dbt build` arguments while debugging the suite (never in CI).
-    return ["bash", "-c", f"{el} && {DBT} build {os.environ.get('RELIABILITY_DBT_ARGS', '')}"]
-
 
 # Columns that say when something was built or loaded, or where a file lived: they differ
 # between two correct runs, so fingerprints leave them out. Everything else must match.
@@ -73,9 +46,18 @@ def meltano(
     return stack.meltano(*args, check=check, env={**RUN_ENV, **(env or {})})
 
 
+def elt_argv(*flags: str) -> list[str]:
+    """The command an operator (and the schedule) runs: `meltano run [flags] elt`."""
+    return [MELTANO, "run", *flags, "elt"]
+
+
 def elt(stack: Stack, *flags: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """`meltano run [flags] elt`: what the operator and the schedule run."""
-    return stack.run(*elt_argv(*flags), check=check, env={**RUN_ENV, **DBT_ENV})
+    return stack.run(*elt_argv(*flags), check=check, env=RUN_ENV)
+
+
+def dbt_build(stack: Stack) -> subprocess.CompletedProcess[str]:
+    """The `t` job: dbt build alone."""
+    return meltano(stack, "run", "t")
 
 
 @dataclass
@@ -97,7 +79,7 @@ def spawn(stack: Stack, argv: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         argv,
         cwd=ROOT,
-        env={**stack.env, **RUN_ENV, **DBT_ENV},
+        env={**stack.env, **RUN_ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
