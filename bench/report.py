@@ -99,15 +99,19 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
         return steps.get(key, {}).get("seconds")
 
     el, copy_s = sec("el_backfill"), sec("copy")
-    peers = [s for s in (sec("pandas"), sec("dlt")) if s]
+    peers = {k: sec(k) for k in ("pandas", "dlt") if sec(k)}
     if el and peers:
-        best = min(peers)
-        cpus = {k: _cpu(steps[k]) for k in ("el_backfill", "pandas", "dlt") if k in steps}
-        cpu_note = ", CPU s " + ", ".join(f"{k} {v}" for k, v in cpus.items() if v) if any(cpus.values()) else ""
-        out["EL >= best of pandas and dlt"] = {
-            "reached": el <= best,
-            "detail": f"EL {el:.1f} s vs best peer {best:.1f} s ({el / best:.2f}x){cpu_note}",
-        }
+        best = min(peers.values())
+        cpus = {k: _cpu(steps[k]) for k in ("el_backfill", *peers)}
+        detail = f"wall: EL {el:.1f} s vs best peer {best:.1f} s ({el / best:.2f}x)"
+        reached = el <= best
+        if all(cpus.values()):
+            # CPU seconds decide when known: wall time on a shared machine says more about the
+            # other load during each step than about the loader.
+            best_cpu = min(v for k, v in cpus.items() if k != "el_backfill")  # type: ignore[type-var]
+            reached = cpus["el_backfill"] <= best_cpu  # type: ignore[operator]
+            detail += "; CPU s: " + ", ".join(f"{k} {v}" for k, v in cpus.items()) + " (decides)"
+        out["EL >= best of pandas and dlt"] = {"reached": reached, "detail": detail}
     else:
         out["EL >= best of pandas and dlt"] = {"reached": None, "detail": "EL or peers not run"}
     if el and copy_s:
