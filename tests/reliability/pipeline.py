@@ -290,3 +290,12 @@ def state_ids(stack: Stack) -> dict[str, str]:
     listed = meltano(stack, "state", "list").stdout.split()
     ids = [line for line in listed if line.startswith("dev:")]
     return {sid: meltano(stack, "state", "get", sid).stdout.strip() for sid in ids}
+
+
+def file_bookmarks(stack: Stack, state_id: str = "dev:tap-csv-to-target-postgres") -> dict[str, dict]:
+    """tap-csv's bookmark of every file (path -> bookmark) in Meltano's saved state."""
+    text = state_ids(stack).get(state_id)
+    if not text:
+        return {}
+    bookmarks = json.loads(text).get("singer_state", {}).get("bookmarks", {})
+    return {path: mark for entity in bookmarks.values() for path, mark in (entity.get("files") or {}).items()}
