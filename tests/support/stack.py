@@ -71,7 +71,8 @@ def base_env(home: Path) -> dict[str, str]:
         "WAREHOUSE_ADMIN",
         "WAREHOUSE_LOADER",
         "WAREHOUSE_TRANSFORMER",
-        "WAREHOUSE_READER", "WAREHOUSE_STATE",
+        "WAREHOUSE_READER",
+        "WAREHOUSE_STATE",
         "OPS_ADMIN",
         "OPS_READER",
     ):
