@@ -61,5 +61,9 @@ docs: up
 	$(MELTANO) invoke dbt docs generate
 	$(MELTANO) invoke dbt docs serve --port 8080
 
+# Benchmark: COPY vs pandas vs dlt vs this pipeline, on N generated transactions (docs/performance.md).
+bench: install
+	bench/run.sh $(N)
+
 clean: down
 	rm -rf data output .meltano $(VENV)
