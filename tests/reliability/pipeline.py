@@ -228,6 +228,14 @@ def tables(stack: Stack, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def columns(stack: Stack, schema: str, table: str) -> list[str]:
+    rows = stack.query(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (schema, table),
+    )
+    return [r[0] for r in rows]
+
+
 def count(stack: Stack, relation: str) -> int:
     return int(stack.query(f"select count(*) from {relation}")[0][0])
 
