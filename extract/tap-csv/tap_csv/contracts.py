@@ -137,12 +137,23 @@ class Field:
     type: str = "string"
     required: bool = False
     description: str | None = None
+    # Bounds of a number (integer or decimal), inclusive: a value outside is `out_of_range`.
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     def __post_init__(self) -> None:
         kind = ALIASES.get(self.type, self.type)
         if kind not in TYPES:
             raise ContractError(f"field {self.name!r}: unknown type {self.type!r} (one of {sorted(TYPES)})")
         object.__setattr__(self, "type", kind)
+        for bound in ("minimum", "maximum"):
+            value = getattr(self, bound)
+            if value is None:
+                continue
+            if kind not in ("integer", "decimal"):
+                raise ContractError(f"field {self.name!r}: {bound} only applies to integer and decimal fields")
+            # through str: a YAML float bound (0.01) stays the decimal it was written as
+            object.__setattr__(self, bound, parse_decimal(str(value)))
 
     def json_schema(self) -> dict[str, Any]:
         base = dict(TYPES[self.type][1])
@@ -162,7 +173,20 @@ class Field:
 
     @property
     def converter(self) -> Callable[[Any], Any]:
-        return TYPES[self.type][0]
+        parse = TYPES[self.type][0]
+        if self.minimum is None and self.maximum is None:
+            return parse
+        name, low, high = self.name, self.minimum, self.maximum
+
+        def parse_in_range(value: Any) -> Any:
+            number = parse(value)
+            if low is not None and number < low:
+                raise ValueError(f"out_of_range: {name} {number} is below the minimum {low}")
+            if high is not None and number > high:
+                raise ValueError(f"out_of_range: {name} {number} is above the maximum {high}")
+            return number
+
+        return parse_in_range
 
 
 @dataclass(frozen=True)

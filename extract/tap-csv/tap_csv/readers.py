@@ -129,7 +129,10 @@ def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, s
     with path.open("rb") as fh:
         cursor = LineCursor(fh, encoding)
         reader = csv.reader(iter(cursor), delimiter=delimiter, quotechar=quotechar)
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise FileError(f"{path}: unreadable CSV header line ({exc}), expected column names") from exc
         if header is None:
             raise FileError(f"{path}: empty file, expected a CSV header line")
         header_end, header_lines, header_state = cursor.offset, cursor.lines, cursor.hasher.copy()
@@ -137,7 +140,7 @@ def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, s
         named = len(header)
         counts: dict[int, int] = {}
         leading: list[str] = []
-        for _, row in zip(range(sample), reader, strict=False):
+        for row in _sample_rows(reader, sample):
             if row:
                 counts[len(row)] = counts.get(len(row), 0) + 1
                 if len(row) == named + 1:
@@ -153,6 +156,19 @@ def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, s
     if len(set(header)) != len(header):
         raise FileError(f"{path}: the header repeats a column name: {header}")
     return CsvLayout(header, legacy, header_end, header_lines, header_state.hexdigest())
+
+
+def _sample_rows(reader: Iterator[list[str]], count: int) -> Iterator[list[str]]:
+    """Up to `count` rows for the layout guess. A malformed row (e.g. a field over the CSV field
+    limit) is skipped here; csv_records quarantines it as `malformed_csv` when the file is read."""
+    for _ in range(count):
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            continue
+        yield row
 
 
 def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar: str) -> Iterator[RawRecord]:
