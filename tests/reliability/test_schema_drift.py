@@ -62,7 +62,7 @@ def test_renamed_csv_column_refuses_the_file_clearly(loaded: Stack) -> None:
 
 
 def test_widened_types_and_a_new_column_in_ops_cars_evolve(loaded: Stack) -> None:
-    long_model = "208 " + "GT Line " * 20
+    long_model = "208" + " GT Line" * 20  # 164 characters
     with loaded.operations() as ops:
         ops.execute("alter table cars alter column price type numeric(12, 2)")
         ops.execute("alter table cars alter column car_model type varchar(200)")
