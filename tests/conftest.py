@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +13,18 @@ from tests.support.stack import Stack, start_stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Servers on free ports with random passwords; torn down at the end of the session."""
-    with start_stack(tmp_path_factory.mktemp("stack")) as running:
-        yield running
+def stack() -> Iterator[Stack]:
+    """Servers on free ports with random passwords; torn down at the end of the session.
+
+    Their data lives in a folder of its own, not under pytest's basetemp: pytest deletes the
+    basetemps of older sessions when new ones start, and a second pytest session on the same
+    machine would delete a running server's data."""
+    home = Path(tempfile.mkdtemp(prefix="infinit-stack-"))
+    try:
+        with start_stack(home) as running:
+            yield running
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
