@@ -12,7 +12,7 @@ import re
 import subprocess
 from decimal import Decimal
 
-from tests.support.stack import ROOT, Stack
+from tests.support.stack import Stack
 
 UTC = dt.UTC
 
@@ -48,24 +48,9 @@ CLIENTS_EXTRA = """[
 """
 
 
-def isolated(stack: Stack) -> dict[str, str]:
-    """A private Meltano system dir sharing the installed plugin venvs.
-
-    Meltano writes each plugin's config and catalog under `.meltano/run/<plugin>/`; two
-    `meltano run`s of one project at the same time (other suites, the demo) overwrite each
-    other's catalog there. The tests get their own run dir, the venvs are symlinked.
-    """
-    sysdir = stack.home / "meltano-sys"
-    if not sysdir.exists():
-        sysdir.mkdir(parents=True)
-        for name in ("extractors", "loaders", "utilities", "mappers", "transformers", "orchestrators", "files"):
-            if (ROOT / ".meltano" / name).exists():
-                (sysdir / name).symlink_to(ROOT / ".meltano" / name)
-    return {"MELTANO_SYS_DIR_ROOT": str(sysdir)}
-
-
 def meltano(stack: Stack, *args: str, check: bool = True, env: dict[str, str] | None = None):
-    return stack.meltano(*args, check=check, env={**isolated(stack), **(env or {})})
+    # each stack already has a private .meltano (tests/support/stack.py: meltano_sys_dir)
+    return stack.meltano(*args, check=check, env=env)
 
 
 def summaries(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, str]]:
