@@ -15,7 +15,7 @@ LABELS = {
     "el_incremental": "project: +1% rows, meltano run el",
     "dbt_incremental": "project: dbt build (incremental, +1%)",
     "el_incremental_2": "project: +1% rows, meltano run el (again)",
-    "dbt_incremental_lookback0": "project: dbt build (incr., lookback 0 h)",
+    "dbt_incremental_lookback24h": "project: dbt build (incr., lookback 24 h)",
     "dbt_full_refresh": "project: dbt build --full-refresh",
 }
 

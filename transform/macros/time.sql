@@ -34,3 +34,15 @@
         {{ quoted }}::timestamptz
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    When a raw row was loaded, as timestamptz: the loader's `_sdc_batched_at`, or, on the BATCH
+    path (whose records carry no load time), the tap's `_sdc_extracted_at`. The watermark of the
+    incremental staging tables.
+-#}
+{% macro load_time(relation) -%}
+    coalesce(
+        {{ source_utc(relation, '_sdc_batched_at') }},
+        {{ source_utc(relation, '_sdc_extracted_at') }}
+    )
+{%- endmacro %}

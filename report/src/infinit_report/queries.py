@@ -216,12 +216,18 @@ def daily_sales(
 ) -> list[Row]:
     """Sales per day, brand and model in [start, end] (Europe/Paris days), filtered."""
     table, params = _daily_filters(start, end, brands, product_ids, client_ids)
-    query = sql.SQL(
-        "select sale_date, brand, model, product_id, sum(transactions) as transactions, sum(units) as units,"
-        " sum(turnover) as turnover, sum(market_value) as market_value from {table}"
-        + _where(client_ids)
-        + " group by sale_date, brand, model, product_id order by sale_date, brand, model"
-    ).format(table=table)
+    if client_ids:  # day x client x model rows: add the chosen clients up per day and model
+        query = sql.SQL(
+            "select sale_date, brand, model, product_id, sum(transactions)::bigint as transactions,"
+            " sum(units)::bigint as units, sum(turnover) as turnover, sum(market_value) as market_value"
+            " from {table}" + _where(client_ids) + " group by sale_date, brand, model, product_id"
+            " order by sale_date, brand, model"
+        ).format(table=table)
+    else:  # rpt_daily_sales is already one row per day and model: no aggregation (all time = 6k rows)
+        query = sql.SQL(
+            "select sale_date, brand, model, product_id, transactions, units, turnover, market_value"
+            " from {table}" + _where(client_ids) + " order by sale_date, brand, model"
+        ).format(table=table)
     return _all(conn, query, params)
 
 
@@ -254,9 +260,18 @@ def products(conn: psycopg.Connection[Row]) -> list[Row]:
 
 
 def clients(conn: psycopg.Connection[Row]) -> list[Row]:
+    """Every client who ever bought (the filter options): the client dimension, probed by index,
+    rather than a `distinct` over every day of rpt_daily_client_sales."""
     return _all(
         conn,
-        "select distinct client_id, client_name from reports.rpt_daily_client_sales order by client_name, client_id",
+        """
+        select clients.client_id, clients.client_name
+        from marts.dim_clients as clients
+        where exists (
+            select from reports.rpt_daily_client_sales as daily where daily.client_id = clients.client_id
+        )
+        order by clients.client_name, clients.client_id
+        """,
     )
 
 

@@ -1,10 +1,11 @@
 -- One row per local calendar day, from the first day of the month of the first sale to the
 -- last day of the month of the last sale (reporting timezone): no hard-coded years.
+-- The bounds come from the fact's indexed local sale_date: two index probes, not a scan.
 with
 
 transactions as (
 
-    select * from {{ ref('stg_files__transactions') }}
+    select * from {{ ref('fct_transactions') }}
 
 ),
 
@@ -12,11 +13,11 @@ bounds as (
 
     select
         date_trunc(
-            'month', coalesce(min({{ to_local('sold_at') }}), {{ to_local('now()') }})
+            'month', coalesce(min(sale_date), {{ to_local('now()') }}::date)
         )::date as first_day,
         (
             date_trunc(
-                'month', coalesce(max({{ to_local('sold_at') }}), {{ to_local('now()') }})
+                'month', coalesce(max(sale_date), {{ to_local('now()') }}::date)
             )
             + interval '1 month - 1 day'
         )::date as last_day

@@ -13,9 +13,9 @@
     )
 }}
 
--- Grain: one sale. Incremental: a run reads only staging rows loaded within the lookback
--- window of the newest load already here, and of those keeps only new or changed sales
--- (by row hash), so re-delivered identical records touch nothing.
+-- Grain: one sale. Incremental: a run reads only the staging rows loaded after the newest
+-- load already here (minus `load_lookback_minutes`), and of those keeps only new or changed
+-- sales (by row hash), so re-delivered identical records touch nothing.
 with
 
 transactions as (
@@ -25,7 +25,7 @@ transactions as (
         where loaded_at > (
                 select
                     coalesce(max(this.loaded_at), '-infinity'::timestamptz)
-                    - interval '{{ var("fct_transactions_lookback_hours") }} hours'
+                    - interval '{{ var("load_lookback_minutes") }} minutes'
                 from {{ this }} as this
             )
     {% endif %}

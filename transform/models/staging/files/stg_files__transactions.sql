@@ -1,9 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='transaction_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['transaction_id'], 'unique': true},
+            {'columns': ['loaded_at']},
+        ],
+    )
+}}
+
 -- One row per sale: the latest version of each transaction_id by load metadata.
+-- A table, not a view: deduplicating all of raw on every read cost every downstream model a
+-- sort of the whole history. Incremental: a run reads only the raw rows loaded after the
+-- newest load already here (loads into raw are serialised by Meltano's state lock, see
+-- `load_lookback_minutes`), and replaces a sale only when the new version is newer.
 with
 
 source as (
 
     select * from {{ source('files', 'transactions') }}
+    {% if is_incremental() %}
+        where
+            {{ load_time(source('files', 'transactions')) }} > (
+                select
+                    coalesce(max(this.loaded_at), '-infinity'::timestamptz)
+                    - interval '{{ var("load_lookback_minutes") }} minutes'
+                from {{ this }} as this
+            )
+            -- a row without any load time is never skipped (re-read and compared every run)
+            or {{ load_time(source('files', 'transactions')) }} is null
+    {% endif %}
 
 ),
 
@@ -32,14 +60,48 @@ renamed as (
 
         -- timestamps
         {{ source_utc(source('files', 'transactions'), 'timestamp') }} as sold_at,
-        {{ source_utc(source('files', 'transactions'), '_sdc_extracted_at') }} as loaded_at,
+        {{ load_time(source('files', 'transactions')) }} as loaded_at,
+        {{ source_utc(source('files', 'transactions'), '_sdc_extracted_at') }} as extracted_at,
 
-        -- lineage
+        -- lineage (also the version order: extracted_at, file mtime, line)
         _sdc_source_file::text as source_file,
+        {{ source_utc(source('files', 'transactions'), '_sdc_source_file_mtime') }} as source_file_mtime,
         _sdc_source_lineno::bigint as source_lineno
 
     from latest
 
+),
+
+newer as (
+
+    select renamed.*
+    from renamed
+    {% if is_incremental() %}
+        left join {{ this }} as current_version
+            on renamed.transaction_id = current_version.transaction_id
+        where
+            current_version.transaction_id is null
+            or {{ version_order('renamed') }} > {{ version_order('current_version') }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        transaction_id,
+        product_id,
+        client_id,
+        quantity,
+        unit_price,
+        sold_at,
+        loaded_at,
+        extracted_at,
+        source_file,
+        source_file_mtime,
+        source_lineno
+    from newer
+
 )
 
-select * from renamed
+select * from final
