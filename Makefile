@@ -19,8 +19,10 @@ $(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyprojec
 .env:
 	cp .env.example .env
 
-# Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file changes.
-.meltano/.installed: $(BIN)/.installed $(shell find . -name '*.meltano.yml' -not -path './.meltano/*') meltano.yml
+# Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file or the
+# dependencies of a plugin built here (tap-csv, the reports) change.
+.meltano/.installed: $(BIN)/.installed $(shell find . -name '*.meltano.yml' -not -path './.meltano/*') meltano.yml \
+		extract/tap-csv/pyproject.toml report/pyproject.toml
 	$(MELTANO) install
 	touch $@
 

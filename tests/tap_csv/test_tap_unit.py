@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -318,8 +319,12 @@ def test_one_extraction_time_per_file(drops: Path) -> None:
         stamps.setdefault(row["_sdc_source_file"], set()).add(row["_sdc_extracted_at"])
     assert all(len(s) == 1 for s in stamps.values()) and len(stamps) == 2
     records = [m for m in run.messages if m["type"] == "RECORD" and m["stream"] == "transactions"]
-    # target-postgres writes _sdc_extracted_at from time_extracted: they must agree
-    assert all(m["time_extracted"] == m["record"]["_sdc_extracted_at"] for m in records)
+    # target-postgres writes _sdc_extracted_at from time_extracted: they must be the same instant
+    # (the msgspec writer spells UTC `Z`, the record's own stamp `+00:00`)
+    assert records and all(
+        datetime.fromisoformat(m["time_extracted"]) == datetime.fromisoformat(m["record"]["_sdc_extracted_at"])
+        for m in records
+    )
 
 
 # --- BATCH ------------------------------------------------------------------------------------

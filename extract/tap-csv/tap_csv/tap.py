@@ -10,6 +10,7 @@ from tap_csv.contracts import Contract, ContractError, find_contract
 from tap_csv.readers import FileError, detect_format, read_csv_layout
 from tap_csv.rejects import REJECTS_STREAM
 from tap_csv.streams import FileSpec, FileStream, RejectsStream
+from tap_csv.writer import MessageWriter
 
 
 class TapCSV(Tap):
@@ -17,6 +18,8 @@ class TapCSV(Tap):
 
     name = "tap-csv"
     package_name = "infinit-tap-csv"
+    # msgspec instead of simplejson: same lines, a third less CPU (tap_csv/writer.py).
+    message_writer_class = MessageWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
