@@ -32,6 +32,7 @@ from tap_csv.rejects import (
     RejectedRowError,
     RowRejected,
 )
+from tap_csv.seen_keys import SeenKeys
 from tap_csv.state import Bookmark, plan_read, prefix_hasher
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ class FileStream(_PerFileTime):
                         cursor = LineCursor(handle, self.spec.encoding)
                     records = self._check_first_object(path, jsonl_records(cursor))
 
-            seen: dict[tuple[Any, ...], int] = {}
+            seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
             pk = self.contract.primary_key
             for raw in records:
                 stats.read += 1
@@ -270,13 +271,13 @@ class FileStream(_PerFileTime):
                     record = self._typed(raw.values)
                     if pk:
                         ident = tuple(record[k] for k in pk)
-                        if ident in seen:
+                        first = seen.add(ident, raw.lineno)
+                        if first is not None:
                             shown = ", ".join(f"{k}={v}" for k, v in zip(pk, ident, strict=True))
                             raise RowRejected(
-                                f"duplicate_key: {shown} already at line {seen[ident]} of this file",
+                                f"duplicate_key: {shown} already at line {first} of this file",
                                 pk[0] if len(pk) == 1 else None,
                             )
-                        seen[ident] = raw.lineno
                 except RowRejected as bad:
                     self._reject(path, raw, bad, meta, extracted_at, stats)
                     continue
