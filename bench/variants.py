@@ -33,30 +33,24 @@ def batch_config(root: Path, fmt: str, compression: str | None, size: int = 100_
 def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
     """name -> (meltano args, env overrides, stdout discarded)."""
     batches = work / "batches"
+    records = ["run", "tap-csv--records", "target-postgres"]
     return {
-        "records (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
-        "records, target-postgres defaults": (["run", "tap-csv", "target-postgres"], TARGET_DEFAULTS, False),
-        "records, batch_size_rows 20000": (
+        "BATCH jsonl.gz, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
+        "BATCH jsonl.gz, 100k-row files": (
             ["run", "tap-csv", "target-postgres"],
-            {"TARGET_POSTGRES_BATCH_SIZE_ROWS": "20000"},
-            False,
-        ),
-        "BATCH jsonl.gz (tap-csv--batch)": (
-            ["run", "tap-csv--batch", "target-postgres"],
-            {"TAP_CSV__BATCH_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip")},
+            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip")},
             False,
         ),
         "BATCH jsonl, no compression": (
-            ["run", "tap-csv--batch", "target-postgres"],
-            {"TAP_CSV__BATCH_BATCH_CONFIG": batch_config(batches, "jsonl", None)},
+            ["run", "tap-csv", "target-postgres"],
+            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", None, 20_000)},
             False,
         ),
-        "tap-csv alone (records to /dev/null)": (["invoke", "tap-csv"], {}, True),
-        "tap-csv--batch alone (jsonl.gz files)": (
-            ["invoke", "tap-csv--batch"],
-            {"TAP_CSV__BATCH_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip")},
-            True,
-        ),
+        "records (tap-csv--records)": (records, {}, False),
+        "records, target-postgres defaults": (records, TARGET_DEFAULTS, False),
+        "records, batch_size_rows 20000": (records, {"TARGET_POSTGRES_BATCH_SIZE_ROWS": "20000"}, False),
+        "tap-csv alone (BATCH files)": (["invoke", "tap-csv"], {}, True),
+        "tap-csv--records alone (records to /dev/null)": (["invoke", "tap-csv--records"], {}, True),
     }
 
 

@@ -1,9 +1,10 @@
 """The fast path (tap-csv BATCH files) lands the same warehouse as the plain record path.
 
-Two fresh warehouses get the same demo drop; one loads it with `tap-csv target-postgres`
-(RECORD messages), the other with `tap-csv--batch target-postgres` (gzipped JSON Lines BATCH
-files). Both then run dbt; a +1% append and an incremental EL + dbt follow. Every mart and
-report table must hold the same rows, load-time columns aside.
+Two fresh warehouses get the same demo drop; one loads it with `tap-csv--records target-postgres`
+(RECORD messages), the other with `tap-csv target-postgres` (the project's default: gzipped JSON
+Lines BATCH files, here 1,000 rows each so that several files travel). Both then run dbt; a +1%
+append and an incremental EL + dbt follow. Every mart and report table must hold the same rows,
+load-time columns aside.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def batch_env(stack: Stack) -> dict[str, str]:
         '{"encoding": {"format": "jsonl", "compression": "gzip"},'
         f' "storage": {{"root": "file://{root}", "prefix": "t-"}}, "batch_size": 1000}}'
     )
-    return {"TAP_CSV__BATCH_BATCH_CONFIG": config}
+    return {"TAP_CSV_BATCH_CONFIG": config}
 
 
 def snapshot(stack: Stack) -> dict[str, list[tuple]]:
@@ -70,8 +71,8 @@ def test_batch_path_builds_the_same_marts_as_the_record_path(two_stacks: tuple[S
     plain, fast = two_stacks
     fast.env.update(batch_env(fast))
 
-    load_and_build(plain, "tap-csv")
-    load_and_build(fast, "tap-csv--batch")
+    load_and_build(plain, "tap-csv--records")
+    load_and_build(fast, "tap-csv")
     backfill = snapshot(plain)
     assert backfill["marts.fct_transactions"], "the plain path built an empty fact table"
     assert len(backfill["marts.fct_transactions"]) == TRANSACTIONS
@@ -80,8 +81,8 @@ def test_batch_path_builds_the_same_marts_as_the_record_path(two_stacks: tuple[S
     # +1%: appended to the same file, so both taps read only the new bytes.
     for child in (plain, fast):
         data.append_delta(child.drops / "transactions.csv", DELTA, step=1)
-    load_and_build(plain, "tap-csv")
-    load_and_build(fast, "tap-csv--batch")
+    load_and_build(plain, "tap-csv--records")
+    load_and_build(fast, "tap-csv")
     incremental = snapshot(plain)
     assert len(incremental["marts.fct_transactions"]) == TRANSACTIONS + DELTA
     assert snapshot(fast) == incremental

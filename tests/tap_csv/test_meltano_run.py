@@ -173,13 +173,13 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
 
 
 def test_batch_path_loads_the_same_rows(demo_stack: Stack) -> None:
-    """tap-csv--batch (jsonl.gz BATCH files) and tap-csv (RECORD messages) give the same raw rows."""
+    """tap-csv (jsonl.gz BATCH files) and tap-csv--records (RECORD messages) give the same raw rows."""
     stack = demo_stack
     (stack.drops / "transactions_2024-07-31.csv").write_text(DAILY, encoding="utf-8")
-    batch = meltano(stack, "run", "tap-csv--batch", "target-postgres")
+    batch = meltano(stack, "run", "tap-csv", "target-postgres")
     assert "batch manifests" in batch.stderr
     assert re.search(r"[1-9]\d* batch manifests", batch.stderr)
-    meltano(stack, "run", "tap-csv", "target-postgres")  # its own state: reads everything too
+    meltano(stack, "run", "tap-csv--records", "target-postgres")  # its own state: reads everything too
 
     columns = (
         "transaction_id, product_id, client_id, quantity, price, timestamp, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_csv import files
+from tap_csv.batches import remove_stale_batches, write_jsonl_batches
 from tap_csv.contracts import Contract
 from tap_csv.readers import (
     FileError,
@@ -104,13 +105,25 @@ class _PerFileTime(Stream):
                 message.time_extracted = self._time_extracted
             yield message
 
+    def get_batch_config(self, config: Mapping[str, Any]) -> BatchConfig | None:
+        if config.get("batch_messages") is False:  # the record path, even with a batch_config
+            return None
+        return super().get_batch_config(config)
+
     def get_batches(
         self, batch_config: BatchConfig, context: dict | None = None
     ) -> Iterable[tuple[BaseBatchFileEncoding, list[str]]]:
         root = batch_config.storage.root
         if root.startswith("file://"):  # fsspec does not create local folders
-            Path(root.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-        return super().get_batches(batch_config, context)
+            folder = Path(root.removeprefix("file://"))
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_batches(folder, f"{batch_config.storage.prefix or ''}{self.tap_name}--{self.name}-")
+        if batch_config.encoding.format != "jsonl":
+            return super().get_batches(batch_config, context)
+        # JSON Lines through our own writer (msgspec, gzip level 1): see tap_csv/batches.py
+        records = self._sync_records(context, write_messages=False)
+        manifests = write_jsonl_batches(records, batch_config, self.tap_name, self.name)
+        return ((batch_config.encoding, manifest) for manifest in manifests)
 
 
 class RejectsStream(_PerFileTime):

@@ -81,6 +81,13 @@ class TapCSV(Tap):
             allowed_values=["quarantine", "fail"],
             description="quarantine: bad rows go to the file_rejects stream; fail: stop at the first",
         ),
+        th.Property(
+            "batch_messages",
+            th.BooleanType,
+            default=True,
+            description="With batch_config set, send BATCH files (true) or still one RECORD message per "
+            "row (false: lets a plugin that inherits a batch_config go back to records)",
+        ),
     ).to_dict()
 
     def _contract(self, spec: FileSpec) -> Contract:
