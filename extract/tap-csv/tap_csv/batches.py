@@ -4,8 +4,8 @@ singer-sdk's own JSON Lines batcher serialises each record with simplejson and c
 gzip's default level 9: on a 1M-row drop that is most of the tap's time on the BATCH path.
 This writes the same records (one JSON object per line, decimals as JSON numbers) with msgspec,
 compresses at level 1 (the files are read once, by the target, and then deleted by the
-next run of this tap), and honours `compression: none`. The target reads them with singer-sdk's standard
-`process_batch_files`.
+next run of this tap), and honours `compression: none`. The target reads them with
+singer-sdk's standard `process_batch_files`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from uuid import uuid4
 
-import msgspec
 from singer_sdk.batch import lazy_chunked_generator
+from singer_sdk.contrib.msgspec import encoder  # the message writer's: decimals as JSON numbers
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BatchConfig
@@ -28,14 +28,6 @@ GZIP_LEVEL = 1  # ~5x faster than level 9; the files are ~25% bigger and live mi
 # one tap are serialised (Meltano's state lock) and take minutes, so a file this old belongs
 # to a finished run: the next run removes it.
 STALE_AFTER_SECONDS = 6 * 3600
-
-
-def _encode_other(value: Any) -> Any:
-    # int, str, None, Decimal and datetime are msgspec natives; anything else as its text
-    return str(value)
-
-
-_ENCODER = msgspec.json.Encoder(enc_hook=_encode_other, decimal_format="number")
 
 
 def write_jsonl_batches(
@@ -54,7 +46,7 @@ def write_jsonl_batches(
             try:
                 buffer = bytearray()
                 for record in chunk:
-                    _ENCODER.encode_into(record, buffer, -1)
+                    encoder.encode_into(record, buffer, -1)
                     buffer += b"\n"
                     if len(buffer) >= 1 << 20:  # write in ~1 MiB pieces: bounded memory
                         out.write(buffer)
