@@ -17,7 +17,7 @@ from tests.transform.conftest import Pipeline
 PARIS = ZoneInfo("Europe/Paris")
 MARTS = ("marts", "reports")
 # Columns that record *when* something was loaded or built, not what the data says.
-VOLATILE = {"_dbt_updated_at", "loaded_at", "last_loaded_at"}
+VOLATILE = {"_dbt_updated_at", "loaded_at", "last_loaded_at", "moved_from_sale_date"}
 
 
 # --- independent computation from the source files ---------------------------------------
@@ -84,17 +84,22 @@ def snapshot(pipeline: Pipeline) -> dict[str, tuple[int, str]]:
     return result
 
 
+def failed_nodes(pipeline: Pipeline) -> dict[str, str]:
+    """Nodes of the last dbt command that did not succeed (exposures report "no-op")."""
+    ok = ("success", "pass", "no-op")
+    return {uid: r["status"] for uid, r in pipeline.run_results().items() if r["status"] not in ok}
+
+
 # --- tests -----------------------------------------------------------------------------------
 def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline) -> None:
     results = pipeline.run_results()
-    failed = {uid: r["status"] for uid, r in results.items() if r["status"] not in ("success", "pass", "no-op")}
-    assert failed == {}
+    assert failed_nodes(pipeline) == {}
     kinds = {uid.split(".")[0] for uid in results}
     assert {"model", "test", "unit_test"} <= kinds
     models = {uid.split(".")[-1] for uid in results if uid.startswith("model.")}
     assert {
         "stg_operations__cars", "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
-        "dim_cars", "dim_clients", "dim_date", "fct_transactions", "fct_transactions_month",
+        "dim_cars", "dim_clients", "dim_date", "fct_transactions", "fct_sales_daily", "fct_transactions_month",
         "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales", "rpt_monthly_client_sales",
         "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality", "rpt_quarantine_monthly",
     } <= models  # fmt: skip
@@ -152,7 +157,7 @@ def test_reader_sees_no_email(pipeline: Pipeline) -> None:
 def test_second_run_leaves_every_mart_identical(pipeline: Pipeline) -> None:
     before = snapshot(pipeline)
     built_at = pipeline.scalar("select max(_dbt_updated_at) from marts.fct_transactions")
-    assert len(before) == 13  # 5 marts + 8 reports
+    assert len(before) == 14  # 6 marts + 8 reports
     pipeline.elt("second run, nothing new")
     assert snapshot(pipeline) == before
     # Nothing new was loaded: the incremental fact was not rewritten.
@@ -201,6 +206,54 @@ def test_incremental_run_after_append_touches_only_the_delta(pipeline: Pipeline)
         )
     }
     assert report == expected
+    kept, afresh = daily_sales_as_rebuilt(pipeline)
+    assert kept == afresh
+
+
+def daily_sales_as_rebuilt(pipeline: Pipeline) -> tuple[list[tuple], list[tuple]]:
+    """fct_sales_daily as the incremental runs left it, and the fact aggregated afresh."""
+    kept = pipeline.query(
+        "select sale_date, client_id, product_id, transactions, units, turnover, market_value, discount "
+        "from marts.fct_sales_daily order by 1, 2, 3"
+    )
+    afresh = pipeline.query(
+        "select sale_date, client_id, product_id, count(*), sum(quantity), sum(turnover), sum(market_value), "
+        "sum(discount) from marts.fct_transactions group by 1, 2, 3 order by 1, 2, 3"
+    )
+    return kept, afresh
+
+
+def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> None:
+    """A correction that moves a sale to another day, the only sale of its old day: the
+    incremental fct_sales_daily recomputes both days and the old one disappears from every
+    daily table, as a full rebuild would have it."""
+    stack = pipeline.stack
+    path = stack.drops / "transactions.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        last_index = int(list(csv.reader(fh))[-1][0])
+    lonely = 6000
+    with path.open("a", encoding="utf-8", newline="") as fh:  # a sale alone on its (Paris) day
+        csv.writer(fh, lineterminator="\n").writerow(
+            [last_index + 1, lonely, 101, 201, 1, "15000.00", "2024-09-15 10:00:00"]
+        )
+    pipeline.elt("incremental run, a sale alone on 2024-09-15")
+    old_day = "select count(*) from {} where sale_date = '2024-09-15'"
+    assert pipeline.scalar(old_day.format("marts.fct_sales_daily")) == 1
+    assert pipeline.scalar(old_day.format("reports.rpt_daily_sales")) == 1
+
+    with path.open("a", encoding="utf-8", newline="") as fh:  # corrected: sold the day after
+        csv.writer(fh, lineterminator="\n").writerow(
+            [last_index + 2, lonely, 101, 201, 1, "15000.00", "2024-09-16 10:00:00"]
+        )
+    pipeline.elt("incremental run, the sale moved to 2024-09-16")
+    moved_from = "select moved_from_sale_date::text from marts.fct_transactions where transaction_id = %s"
+    assert pipeline.scalar(moved_from, (lonely,)) == "2024-09-15"
+    for table in ("marts.fct_sales_daily", "reports.rpt_daily_sales", "reports.rpt_daily_client_sales"):
+        assert pipeline.scalar(old_day.format(table)) == 0, table
+    assert pipeline.scalar("select count(*) from marts.fct_sales_daily where client_id is null") == 0
+    kept, afresh = daily_sales_as_rebuilt(pipeline)
+    assert kept == afresh
+    assert failed_nodes(pipeline) == {}
 
 
 def test_docs_generate(pipeline: Pipeline) -> None:

@@ -1,5 +1,6 @@
 -- Turnover, units and transactions are the same in every layer:
--- staging = fct_transactions = fct_transactions_month = rpt_monthly_sales = the other reports.
+-- staging = fct_transactions = fct_sales_daily = fct_transactions_month = rpt_monthly_sales
+-- = the other reports.
 with
 
 layers as (
@@ -17,6 +18,13 @@ layers as (
         sum(quantity)::numeric as units,
         sum(turnover) as turnover
     from {{ ref('fct_transactions') }}
+    union all
+    select
+        'fct_sales_daily' as layer,
+        sum(transactions)::numeric as transactions,
+        sum(units)::numeric as units,
+        sum(turnover) as turnover
+    from {{ ref('fct_sales_daily') }}
     union all
     select
         'fct_transactions_month' as layer,

@@ -9,13 +9,16 @@
             {'columns': ['sale_date']},
             {'columns': ['product_id']},
             {'columns': ['client_id']},
+            {'columns': ['_dbt_updated_at']},
         ],
     )
 }}
 
 -- Grain: one sale. Incremental: a run reads only the staging rows loaded after the newest
 -- load already here (minus `load_lookback_minutes`), and of those keeps only new or changed
--- sales (by row hash), so re-delivered identical records touch nothing.
+-- sales (by row hash), so re-delivered identical records touch nothing. A sale that a run
+-- moved to another day keeps the day it left (moved_from_sale_date): fct_sales_daily
+-- recomputes that day too.
 with
 
 transactions as (
@@ -94,7 +97,16 @@ measured as (
 
 changed as (
 
-    select measured.*
+    select
+        measured.*,
+        {% if is_incremental() %}
+            case
+                when previous_version.sale_date != measured.sale_date
+                    then previous_version.sale_date
+            end as moved_from_sale_date
+        {% else %}
+            null::date as moved_from_sale_date
+        {% endif %}
     from measured
     {% if is_incremental() %}
         left join {{ this }} as previous_version
@@ -123,6 +135,7 @@ final as (
         sold_at_local,
         sale_date,
         sale_month,
+        moved_from_sale_date,
         is_unknown_car,
         is_unknown_client,
         loaded_at,

@@ -6,9 +6,9 @@
 
 with
 
-transactions as (
+daily_sales as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('fct_sales_daily') }}
 
 ),
 
@@ -36,17 +36,17 @@ spine_bounds as (
 monthly as (
 
     select
-        transactions.sale_month as month,
-        transactions.client_id,
+        daily_sales.sale_month as month,
+        daily_sales.client_id,
         cars.brand,
         cars.model,
-        count(*) as transactions,
-        sum(transactions.quantity) as units,
-        sum(transactions.turnover) as turnover,
-        sum(transactions.market_value) as market_value,
-        sum(transactions.discount) as discount
-    from transactions
-    inner join cars on transactions.product_id = cars.product_id
+        sum(daily_sales.transactions)::bigint as transactions,
+        sum(daily_sales.units)::bigint as units,
+        sum(daily_sales.turnover) as turnover,
+        sum(daily_sales.market_value) as market_value,
+        sum(daily_sales.discount) as discount
+    from daily_sales
+    inner join cars on daily_sales.product_id = cars.product_id
     group by 1, 2, 3, 4
 
 ),

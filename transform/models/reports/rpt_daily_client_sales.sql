@@ -2,12 +2,13 @@
     {'columns': ['sale_date']}, {'columns': ['month']}, {'columns': ['client_id']},
 ]) }}
 
--- One row per local day, client and car model: the cockpit's client filter.
+-- One row per local day, client and car model: the cockpit's client filter. fct_sales_daily
+-- has this grain already; the report adds the names.
 with
 
-transactions as (
+daily_sales as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('fct_sales_daily') }}
 
 ),
 
@@ -26,21 +27,20 @@ clients as (
 final as (
 
     select
-        transactions.sale_date,
-        transactions.sale_month as month,
-        transactions.client_id,
+        daily_sales.sale_date,
+        daily_sales.sale_month as month,
+        daily_sales.client_id,
         clients.client_name,
-        transactions.product_id,
+        daily_sales.product_id,
         cars.brand,
         cars.model,
-        count(*) as transactions,
-        sum(transactions.quantity) as units,
-        sum(transactions.turnover) as turnover,
-        coalesce(sum(transactions.market_value), 0) as market_value
-    from transactions
-    inner join cars on transactions.product_id = cars.product_id
-    inner join clients on transactions.client_id = clients.client_id
-    group by 1, 2, 3, 4, 5, 6, 7
+        daily_sales.transactions,
+        daily_sales.units,
+        daily_sales.turnover,
+        coalesce(daily_sales.market_value, 0) as market_value
+    from daily_sales
+    inner join cars on daily_sales.product_id = cars.product_id
+    inner join clients on daily_sales.client_id = clients.client_id
 
 )
 

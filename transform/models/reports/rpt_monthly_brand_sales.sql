@@ -3,9 +3,9 @@
 -- One row per local month and brand that sold: value, rank and share of the month.
 with
 
-transactions as (
+daily_sales as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('fct_sales_daily') }}
 
 ),
 
@@ -18,14 +18,11 @@ cars as (
 aggregated as (
 
     select
-        transactions.sale_month as month,
+        daily_sales.sale_month as month,
         cars.brand,
-        count(*) as transactions,
-        sum(transactions.quantity) as units,
-        sum(transactions.turnover) as turnover,
-        coalesce(sum(transactions.market_value), 0) as market_value
-    from transactions
-    inner join cars on transactions.product_id = cars.product_id
+        {{ sum_daily_sales('daily_sales') }}
+    from daily_sales
+    inner join cars on daily_sales.product_id = cars.product_id
     group by 1, 2
 
 ),

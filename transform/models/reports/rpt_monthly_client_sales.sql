@@ -4,9 +4,9 @@
 -- No email here: the report reader sees the domain only.
 with
 
-transactions as (
+daily_sales as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('fct_sales_daily') }}
 
 ),
 
@@ -19,16 +19,13 @@ clients as (
 aggregated as (
 
     select
-        transactions.sale_month as month,
-        transactions.client_id,
+        daily_sales.sale_month as month,
+        daily_sales.client_id,
         clients.client_name,
         clients.email_domain,
-        count(*) as transactions,
-        sum(transactions.quantity) as units,
-        sum(transactions.turnover) as turnover,
-        coalesce(sum(transactions.market_value), 0) as market_value
-    from transactions
-    inner join clients on transactions.client_id = clients.client_id
+        {{ sum_daily_sales('daily_sales') }}
+    from daily_sales
+    inner join clients on daily_sales.client_id = clients.client_id
     group by 1, 2, 3, 4
 
 ),

@@ -9,9 +9,9 @@
 
 with
 
-transactions as (
+daily_sales as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('fct_sales_daily') }}
 
 ),
 
@@ -26,7 +26,7 @@ first_purchases as (
     select
         client_id,
         min(sale_month) as first_month
-    from transactions
+    from daily_sales
     group by client_id
 
 ),
@@ -35,12 +35,12 @@ sales as (
 
     select
         sale_month as month,
-        count(*) as transactions,
-        sum(quantity) as units,
+        sum(transactions)::bigint as transactions,
+        sum(units)::bigint as units,
         sum(turnover) as turnover,
         sum(market_value) as market_value,
         count(distinct client_id) as active_clients
-    from transactions
+    from daily_sales
     group by sale_month
 
 ),
