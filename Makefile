@@ -20,9 +20,9 @@ $(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyprojec
 	cp .env.example .env
 
 # Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file or the
-# dependencies of a plugin built here (tap-csv, the reports) change.
+# dependencies of a plugin built here (tap-csv, target-postgres, the reports) change.
 .meltano/.installed: $(BIN)/.installed $(shell find . -name '*.meltano.yml' -not -path './.meltano/*') meltano.yml \
-		extract/tap-csv/pyproject.toml report/pyproject.toml
+		extract/tap-csv/pyproject.toml load/target-postgres/pyproject.toml report/pyproject.toml
 	$(MELTANO) install
 	touch $@
 

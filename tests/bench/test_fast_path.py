@@ -1,8 +1,9 @@
 """The fast path (tap-csv BATCH files) lands the same warehouse as the plain record path.
 
-Two fresh warehouses get the same demo drop; one loads it with `tap-csv--records target-postgres`
-(RECORD messages), the other with `tap-csv target-postgres` (the project's default: gzipped JSON
-Lines BATCH files, here 1,000 rows each so that several files travel). Both then run dbt; a +1%
+Two fresh warehouses get the same demo drop; one loads it the plain way, `tap-csv--records
+target-postgres--stock` (RECORD messages into MeltanoLabs' stock sink), the other the project's
+way, `tap-csv target-postgres` (gzipped JSON Lines BATCH files, here 1,000 rows each so that
+several files travel, into the project's sink, load/target-postgres). Both then run dbt; a +1%
 append and an incremental EL + dbt follow. Every mart and report table must hold the same rows,
 load-time columns aside.
 """
@@ -25,9 +26,13 @@ LOAD_TIME_COLUMNS = {
 }  # fmt: skip
 
 
-def load_and_build(stack: Stack, extractor: str) -> None:
-    stack.meltano("run", "tap-postgres", "target-postgres")
-    stack.meltano("run", extractor, "target-postgres")
+PLAIN = ("tap-csv--records", "target-postgres--stock")
+FAST = ("tap-csv", "target-postgres")
+
+
+def load_and_build(stack: Stack, extractor: str, loader: str) -> None:
+    stack.meltano("run", "tap-postgres", loader)
+    stack.meltano("run", extractor, loader)
     stack.meltano("run", "dbt:build")
 
 
@@ -74,8 +79,8 @@ def test_batch_path_builds_the_same_marts_as_the_record_path(two_stacks: tuple[S
     plain, fast = two_stacks
     fast.env.update(batch_env(fast))
 
-    load_and_build(plain, "tap-csv--records")
-    load_and_build(fast, "tap-csv")
+    load_and_build(plain, *PLAIN)
+    load_and_build(fast, *FAST)
     backfill = snapshot(plain)
     assert backfill["marts.fct_transactions"], "the plain path built an empty fact table"
     assert len(backfill["marts.fct_transactions"]) == TRANSACTIONS
@@ -84,8 +89,8 @@ def test_batch_path_builds_the_same_marts_as_the_record_path(two_stacks: tuple[S
     # +1%: appended to the same file, so both taps read only the new bytes.
     for child in (plain, fast):
         data.append_delta(child.drops / "transactions.csv", DELTA, step=1)
-    load_and_build(plain, "tap-csv--records")
-    load_and_build(fast, "tap-csv")
+    load_and_build(plain, *PLAIN)
+    load_and_build(fast, *FAST)
     incremental = snapshot(plain)
     assert len(incremental["marts.fct_transactions"]) == TRANSACTIONS + DELTA
     assert snapshot(fast) == incremental

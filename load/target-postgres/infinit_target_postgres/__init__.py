@@ -1,0 +1,1 @@
+"""MeltanoLabs target-postgres with a faster bulk load path (see sink.py)."""

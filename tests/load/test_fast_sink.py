@@ -1,0 +1,96 @@
+"""The project's target-postgres sink lands exactly what MeltanoLabs' stock sink lands.
+
+The same tap output (tap-csv BATCH files, tap-csv RECORD messages, tap-postgres' cars, which
+the target upserts by key) is fed to `target-postgres` (the project's sink,
+load/target-postgres) and to `target-postgres--stock` (the stock sink, same package version),
+each into its own fresh warehouse. Every raw table must hold the same rows with the same column
+types; only the columns the target stamps with the time it received or loaded a row may differ.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.stack import MELTANO, ROOT, Stack
+
+pytestmark = pytest.mark.slow
+
+BATCH_SIZE = 700  # several BATCH files for the 4000 demo transactions
+# Set by the target from its own clock (record metadata), so they differ between two loads.
+LOAD_TIME = {"_sdc_batched_at", "_sdc_received_at", "_sdc_sequence", "_sdc_sync_started_at"}
+
+
+def tap_output(stack: Stack, *tap: str) -> Path:
+    """What the tap writes on stdout (the messages a target reads), saved to a file."""
+    out = stack.home / f"{tap[0]}.singer"
+    with out.open("w") as fh:
+        subprocess.run([MELTANO, "invoke", *tap], cwd=ROOT, env=stack.env, stdout=fh, check=True,
+                       stderr=subprocess.DEVNULL, timeout=600)  # fmt: skip
+    return out
+
+
+def load(stack: Stack, target: str, messages: Path) -> None:
+    with messages.open() as fh:
+        run = subprocess.run([MELTANO, "invoke", target], cwd=ROOT, env=stack.env, stdin=fh,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, f"{target} exited {run.returncode}:\n{run.stderr[-6000:]}"
+
+
+def raw_tables(stack: Stack) -> dict[str, tuple[list[tuple], list[tuple]]]:
+    """Per raw table: its columns with their types, and its rows sorted (load time aside)."""
+    out = {}
+    for (table,) in stack.query("select table_name from information_schema.tables where table_schema = 'raw'"):
+        columns = stack.query(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'raw' and table_name = %s order by column_name",
+            (table,),
+        )
+        listed = ", ".join(f'"{name}"' for name, _ in columns if name not in LOAD_TIME)
+        out[table] = (columns, stack.query(f'select {listed} from raw."{table}" order by {listed}'))
+    return out
+
+
+def first_difference(table: str, project: tuple | None, stock: tuple | None) -> str:
+    if project == stock:
+        return f"{table}: same"
+    if project is None or stock is None or project[0] != stock[0]:
+        return f"{table}: columns differ: {project and project[0]} != {stock and stock[0]}"
+    names = [name for name, _ in project[0] if name not in LOAD_TIME]
+    for mine, theirs in zip(project[1], stock[1], strict=False):
+        if mine != theirs:
+            diff = {n: (a, b) for n, a, b in zip(names, mine, theirs, strict=True) if a != b}
+            return f"{table}: first differing row, (project, stock) per column: {diff}"
+    return f"{table}: {len(project[1])} rows != {len(stock[1])} rows"
+
+
+def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stack, stack: Stack) -> None:
+    source = demo_stack
+    source.env["TAP_CSV_BATCH_CONFIG"] = (
+        '{"encoding": {"format": "jsonl", "compression": "gzip"},'
+        f' "storage": {{"root": "file://{source.home / "batches"}", "prefix": "t-"}}, "batch_size": {BATCH_SIZE}}}'
+    )
+    outputs = {
+        "batch": tap_output(source, "tap-csv"),
+        "records": tap_output(source, "tap-csv--records"),
+        "cars": tap_output(source, "tap-postgres"),
+    }
+    kinds = [json.loads(line)["type"] for line in outputs["batch"].read_text().splitlines()]
+    assert kinds.count("BATCH") >= 4000 // BATCH_SIZE, "the tap sent no BATCH files"
+    assert "RECORD" not in kinds
+
+    for path, messages in outputs.items():
+        landed = {}
+        for target in ("target-postgres", "target-postgres--stock"):
+            warehouse = stack.fresh(f"sink_{path}_{target.replace('-', '_')}")
+            load(warehouse, target, messages)
+            landed[target] = raw_tables(warehouse)
+        project, stock = landed["target-postgres"], landed["target-postgres--stock"]
+        assert project, f"{path}: nothing landed"
+        assert sum(len(rows) for _, rows in project.values()) > 0, f"{path}: empty raw tables"
+        assert project == stock, f"{path}: the project's sink landed other rows than the stock sink:\n" + "\n".join(
+            first_difference(table, project.get(table), stock.get(table)) for table in sorted({*project, *stock})
+        )
