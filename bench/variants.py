@@ -36,6 +36,11 @@ def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
     records = ["run", "tap-csv--records", "target-postgres"]
     return {
         "BATCH jsonl.gz, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
+        "BATCH jsonl.gz, 20k-row files, stock target-postgres sink": (
+            ["run", "tap-csv", "target-postgres--stock"],
+            {},
+            False,
+        ),
         "BATCH jsonl.gz, 100k-row files": (
             ["run", "tap-csv", "target-postgres"],
             {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip")},
