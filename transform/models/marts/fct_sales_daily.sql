@@ -17,7 +17,8 @@
 }}
 
 -- Grain: local day x client x car. The one aggregate of the fact: every report is summed from
--- it, so a daily build scans the 1M-row fact once per touched day, not once per report.
+-- it, so a daily build reads the fact rows of the touched days once, not the whole fact once
+-- per report.
 -- Incremental: a run recomputes only the days touched by the sales fct_transactions (re)wrote
 -- since this table's last run: the day of each new or changed sale and the day a changed sale
 -- left. delete+insert on sale_date replaces those days whole. A touched day left without any
