@@ -1,6 +1,12 @@
 -- Turnover, units and transactions are the same in every layer:
 -- staging = fct_transactions = fct_sales_daily = fct_transactions_month = rpt_monthly_sales
 -- = the other reports.
+{#- Every aggregate layer carries the same three measures: one union arm each. -#}
+{% set aggregates = [
+    'fct_sales_daily', 'fct_transactions_month', 'rpt_monthly_sales', 'rpt_monthly_brand_sales',
+    'rpt_monthly_model_sales', 'rpt_monthly_client_sales', 'rpt_daily_sales', 'rpt_daily_client_sales',
+] %}
+
 with
 
 layers as (
@@ -18,62 +24,15 @@ layers as (
         sum(quantity)::numeric as units,
         sum(turnover) as turnover
     from {{ ref('fct_transactions') }}
-    union all
-    select
-        'fct_sales_daily' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('fct_sales_daily') }}
-    union all
-    select
-        'fct_transactions_month' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('fct_transactions_month') }}
-    union all
-    select
-        'rpt_monthly_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_monthly_sales') }}
-    union all
-    select
-        'rpt_monthly_brand_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_monthly_brand_sales') }}
-    union all
-    select
-        'rpt_monthly_model_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_monthly_model_sales') }}
-    union all
-    select
-        'rpt_monthly_client_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_monthly_client_sales') }}
-    union all
-    select
-        'rpt_daily_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_daily_sales') }}
-    union all
-    select
-        'rpt_daily_client_sales' as layer,
-        sum(transactions)::numeric as transactions,
-        sum(units)::numeric as units,
-        sum(turnover) as turnover
-    from {{ ref('rpt_daily_client_sales') }}
+    {% for aggregate in aggregates %}
+        union all
+        select
+            '{{ aggregate }}' as layer,
+            sum(transactions)::numeric as transactions,
+            sum(units)::numeric as units,
+            sum(turnover) as turnover
+        from {{ ref(aggregate) }}
+    {% endfor %}
 
 ),
 
