@@ -1,14 +1,16 @@
 """The project's target-postgres sink lands exactly what MeltanoLabs' stock sink lands.
 
 The same tap output (tap-csv BATCH files, tap-csv RECORD messages, tap-postgres' cars, which
-the target upserts by key) is fed to `target-postgres` (the project's sink,
-load/target-postgres) and to `target-postgres--stock` (the stock sink, same package version),
-each into its own fresh warehouse. Every raw table must hold the same rows with the same column
-types; only the columns the target stamps with the time it received or loaded a row may differ.
+the target upserts by key) and a hand-written BATCH file of odd lines (appended, and upserted
+by key) are fed to `target-postgres` (the project's sink, load/target-postgres) and to
+`target-postgres--stock` (the stock sink, same package version), each into its own fresh
+warehouse. Every raw table must hold the same rows with the same column types; only the
+columns the target stamps with the time it received or loaded a row may differ.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 from pathlib import Path
@@ -67,6 +69,38 @@ def first_difference(table: str, project: tuple | None, stock: tuple | None) -> 
     return f"{table}: {len(project[1])} rows != {len(stock[1])} rows"
 
 
+ODD_LINES = [  # what another tap might write: any key order, keys missing, keys unknown
+    {"id": 1, "amount": 1.10, "label": "plain", "ts": "2024-01-01T10:00:00+00:00", "flag": True},
+    {"flag": False, "ts": "2024-01-02T10:00:00+02:00", "label": 'tab\tback\\slash "quote"\nline', "amount": 2, "id": 2},
+    {"id": 3, "amount": 1e-7, "label": "accents: é, ü, 漢字", "extra": {"nested": [1, 2]}},
+    {"id": 4, "amount": None, "label": None, "ts": None, "flag": None},
+    {"id": 2, "amount": 12345678901234567890.123456789, "label": "id 2 again: the upsert keeps this one"},
+    {"id": 5},
+]
+
+
+def handmade_batch(stack: Stack) -> Path:
+    """SCHEMA + BATCH messages of the odd lines, once appended (no key) and once upserted by id."""
+    data = stack.home / "odd.json.gz"
+    data.write_bytes(gzip.compress("".join(json.dumps(line) + "\n" for line in ODD_LINES).encode()))
+    properties = {
+        "id": {"type": ["integer"]},
+        "amount": {"type": ["number", "null"]},
+        "label": {"type": ["string", "null"]},
+        "ts": {"type": ["string", "null"], "format": "date-time"},
+        "flag": {"type": ["boolean", "null"]},
+    }
+    messages = []
+    for stream, keys in (("odd_appended", []), ("odd_upserted", ["id"])):
+        messages.append({"type": "SCHEMA", "stream": stream, "schema": {"type": "object", "properties": properties},
+                         "key_properties": keys})  # fmt: skip
+        messages.append({"type": "BATCH", "stream": stream, "encoding": {"format": "jsonl", "compression": "gzip"},
+                         "manifest": [f"file://{data}"]})  # fmt: skip
+    out = stack.home / "odd.singer"
+    out.write_text("".join(json.dumps(message) + "\n" for message in messages))
+    return out
+
+
 def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stack, stack: Stack) -> None:
     source = demo_stack
     source.env["TAP_CSV_BATCH_CONFIG"] = (
@@ -77,6 +111,7 @@ def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stac
         "batch": tap_output(source, "tap-csv"),
         "records": tap_output(source, "tap-csv--records"),
         "cars": tap_output(source, "tap-postgres"),
+        "handmade": handmade_batch(source),
     }
     kinds = [json.loads(line)["type"] for line in outputs["batch"].read_text().splitlines()]
     assert kinds.count("BATCH") >= 4000 // BATCH_SIZE, "the tap sent no BATCH files"

@@ -50,8 +50,8 @@ def test_operational_database_down(loaded: Stack) -> None:
 def test_warehouse_goes_away_mid_load(loaded: Stack) -> None:
     ids = new_day(loaded, 2)
     marks_before = pipeline.file_bookmarks(loaded)
-    # Hold the target mid-load for sure: it can COPY into its temp table but its insert into
-    # raw.transactions waits on this lock, so the warehouse goes away before any commit.
+    # Hold the target mid-load for sure: its COPY into raw.transactions waits on this lock, so
+    # the warehouse goes away before any commit.
     holder = psycopg.connect(loaded.admin_conninfo("warehouse"))
     holder.execute("lock table raw.transactions in access exclusive mode")
     try:

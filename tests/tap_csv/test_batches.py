@@ -16,6 +16,8 @@ RECORDS = [
     {"transaction_id": i, "price": Decimal(f"{i}.10"), "timestamp": "2024-01-01T00:00:00+00:00", "note": None}
     for i in range(1, 26)
 ]
+# The stream hands the writer lists of records of any size (a block of lines each), even empty.
+CHUNKS = [RECORDS[:7], RECORDS[7:8], [], RECORDS[8:23], RECORDS[23:]]
 
 
 def config(root: Path, compression: str | None, size: int) -> BatchConfig:
@@ -34,8 +36,8 @@ def read_manifest(manifest: list[str]) -> list[dict[str, object]]:
     return [json.loads(line, parse_float=Decimal) for line in data.decode().splitlines()]
 
 
-def test_gzip_files_of_batch_size_rows_hold_every_record_exactly(tmp_path: Path) -> None:
-    manifests = list(write_jsonl_batches(iter(RECORDS), config(tmp_path, "gzip", 10), "tap-csv", "transactions"))
+def test_gzip_files_of_batch_size_rows_hold_every_record_exactly_in_order(tmp_path: Path) -> None:
+    manifests = list(write_jsonl_batches(CHUNKS, config(tmp_path, "gzip", 10), "tap-csv", "transactions"))
     assert [len(read_manifest(m)) for m in manifests] == [10, 10, 5]
     assert [r for m in manifests for r in read_manifest(m)] == RECORDS  # decimals exact, nulls kept
     assert all(m[0].startswith(f"file://{tmp_path}/p-tap-csv--transactions-") for m in manifests)
@@ -43,13 +45,13 @@ def test_gzip_files_of_batch_size_rows_hold_every_record_exactly(tmp_path: Path)
 
 
 def test_uncompressed_when_asked(tmp_path: Path) -> None:
-    (manifest,) = write_jsonl_batches(iter(RECORDS), config(tmp_path, None, 100), "tap-csv", "transactions")
+    (manifest,) = write_jsonl_batches(CHUNKS, config(tmp_path, None, 100), "tap-csv", "transactions")
     assert manifest[0].endswith(".json")
     assert read_manifest(manifest) == RECORDS
 
 
 def test_no_records_no_file(tmp_path: Path) -> None:
-    assert list(write_jsonl_batches(iter([]), config(tmp_path, "gzip", 10), "tap-csv", "transactions")) == []
+    assert list(write_jsonl_batches([[], []], config(tmp_path, "gzip", 10), "tap-csv", "transactions")) == []
     assert list(tmp_path.iterdir()) == []
 
 

@@ -189,6 +189,89 @@ class Field:
         return parse_in_range
 
 
+# --- whole columns (tap-csv's fast path for a block of CSV rows) ---------------------------
+# Each returns the typed column, or None when any value needs the per-value path above (a
+# blank, a sign, a space, an invalid value...): the caller then types the rows one by one, and
+# that path names the reason of each rejected row. On values they accept, they return exactly
+# what the per-value parser returns.
+
+_DECIMAL_COLUMN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:\n[+-]?[0-9]+(?:\.[0-9]+)?)*")
+_TIMESTAMP_COLUMN = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2})*"
+)
+_DATE_COLUMN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2})*")
+
+
+def _integer_column(values: list[str]) -> list[int] | None:
+    joined = "".join(values)
+    if "" in values or not (joined.isascii() and joined.isdigit()):
+        return None
+    return list(map(int, values))  # parse_integer's common case, value by value
+
+
+def _decimal_column(values: list[str]) -> list[Decimal] | None:
+    if not _DECIMAL_COLUMN.fullmatch("\n".join(values)):
+        return None
+    return list(map(Decimal, values))
+
+
+def _timestamp_column(values: list[str]) -> list[str] | None:
+    """Naive `YYYY-MM-DD HH:MM:SS` (or with `T`) values, as parse_timestamp emits them."""
+    if not _TIMESTAMP_COLUMN.fullmatch("\n".join(values)):
+        return None
+    try:
+        list(map(dt.datetime.fromisoformat, values))  # the calendar and the clock check
+    except ValueError:
+        return None
+    return [f"{value[:10]}T{value[11:]}+00:00" for value in values]
+
+
+def _date_column(values: list[str]) -> list[str] | None:
+    if not _DATE_COLUMN.fullmatch("\n".join(values)):
+        return None
+    try:
+        list(map(dt.date.fromisoformat, values))
+    except ValueError:
+        return None
+    return values
+
+
+def _string_column(values: list[str]) -> list[str] | None:
+    if "" in values or any(map(str.isspace, values)):
+        return None  # blank values are None or missing_required: the per-value path decides
+    return values
+
+
+COLUMN_TYPES: dict[str, Callable[[list[str]], list[Any] | None]] = {
+    "integer": _integer_column,
+    "decimal": _decimal_column,
+    "timestamp": _timestamp_column,
+    "date": _date_column,
+    "string": _string_column,
+}
+
+
+def convert_column(spec: Field, values: list[str]) -> list[Any] | None:
+    """`spec`'s typed values for a column of CSV text, or None if a value needs the per-value
+    path (see above). Blank values and out-of-range numbers always do."""
+    fast = COLUMN_TYPES.get(spec.type)
+    typed = fast(values) if fast is not None else None
+    if typed is None:
+        if spec.type == "string":
+            return None
+        try:  # the per-value parser, without a row's bookkeeping; blank values raise here too
+            typed = list(map(TYPES[spec.type][0], values))
+        except ValueError:
+            return None
+    if typed and (spec.minimum is not None or spec.maximum is not None):
+        if spec.minimum is not None and min(typed) < spec.minimum:
+            return None
+        if spec.maximum is not None and max(typed) > spec.maximum:
+            return None
+    return typed
+
+
 @dataclass(frozen=True)
 class Contract:
     entity: str

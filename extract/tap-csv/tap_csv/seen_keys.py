@@ -66,11 +66,47 @@ class SeenKeys:
             self._others[key] = line
         return first
 
-    def _grow(self, index: int) -> bool:
+    def add_many(self, keys: list[tuple[Hashable, ...]], first_line: int) -> int:
+        """`add` each key in turn, key i read at line `first_line + i`, up to the first key read
+        before: how many were added (len(keys) when none repeats). The repeat is not added."""
+        add = self.add
+        for index, key in enumerate(keys):
+            if add(key, first_line + index) is not None:
+                return index
+        return len(keys)
+
+    def add_column(self, values: list[Hashable], first_line: int) -> int:
+        """`add_many` for a one-column key, given as its column of values.
+
+        When every value is a distinct int that fits the array and none is held yet (a block of
+        fresh ids, the common case), the check is a few C-level passes over the column, then
+        one store per id; any other column goes key by key through `add_many`.
+        """
+        count = len(values)
+        last_line = first_line + count
+        if count and not self._others and all(type(value) is int for value in values) and last_line < self._line_limit:
+            ints: list[int] = values  # type: ignore[assignment]
+            low, high = min(ints), max(ints)
+            lines = self._lines
+            if (
+                low >= 0
+                and high < self._dense_limit
+                and (high < len(lines) or self._grow(high, adding=count))
+                and len(set(ints)) == count
+                and not any(map(lines.__getitem__, ints))
+            ):
+                for line, value in enumerate(ints, first_line + 1):  # slot = line + 1
+                    lines[value] = line
+                self._dense_count += count
+                return count
+        return self.add_many([(value,) for value in values], first_line)
+
+    def _grow(self, index: int, adding: int = 1) -> bool:
         """Grow the array geometrically (x1.5) so that slot `index` exists; False, and no growth,
-        if the array would then be too sparse (the key goes to the dict, smaller for scattered ids)."""
+        if the array would then be too sparse (the key goes to the dict, smaller for scattered ids).
+        `adding`: how many keys the caller is about to store (the density counts them)."""
         size = len(self._lines)
-        if index >= max(MIN_CAPACITY, SPARSITY * (len(self) + 1)):
+        if index >= max(MIN_CAPACITY, SPARSITY * (len(self) + adding)):
             return False
         target = min(self._dense_limit, max(index + 1, size + size // 2, MIN_CAPACITY))
         while size < target:

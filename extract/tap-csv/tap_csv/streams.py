@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +15,14 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_csv import files
 from tap_csv.batches import remove_stale_batches, write_jsonl_batches
-from tap_csv.contracts import Contract
+from tap_csv.contracts import Contract, convert_column
 from tap_csv.readers import (
     FileError,
     LineCursor,
     RawRecord,
+    RowBlock,
     check_encoding,
-    csv_records,
+    csv_blocks,
     detect_format,
     json_array_records,
     jsonl_records,
@@ -42,8 +44,17 @@ if TYPE_CHECKING:
     from singer_sdk.singerlib import RecordMessage
 
 UTC = dt.UTC
-CHECKPOINT_ROWS = 10_000  # bookmark a partly read file this often (resumable after a crash)
+# Lines read, typed and handed on together; a partly read file is bookmarked after each block
+# (resumable after a crash).
+CHUNK_ROWS = 10_000
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
+
+
+def _chunked(records: Iterable[RawRecord]) -> Iterator[list[RawRecord]]:
+    """JSON records in lists of CHUNK_ROWS, typed one by one."""
+    iterator = iter(records)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        yield chunk
 
 
 @dataclass(frozen=True)
@@ -121,9 +132,37 @@ class _PerFileTime(Stream):
         if batch_config.encoding.format != "jsonl":
             return super().get_batches(batch_config, context)
         # JSON Lines through our own writer (msgspec, gzip level 1): see tap_csv/batches.py
-        records = self._sync_records(context, write_messages=False)
-        manifests = write_jsonl_batches(records, batch_config, self.tap_name, self.name)
+        manifests = write_jsonl_batches(self._sync_chunks(context), batch_config, self.tap_name, self.name)
         return ((batch_config.encoding, manifest) for manifest in manifests)
+
+    def record_chunks(self) -> Iterator[list[dict]]:
+        """The records in lists (FileStream reads a block of lines at a time)."""
+        for record in self.get_records(None):
+            yield [record]
+
+    def _sync_chunks(self, context: dict | None) -> Iterator[list[dict]]:
+        """What singer-sdk's `_sync_records(write_messages=False)` does for these streams, a
+        list of records at a time: the record_count metric, the sync timer, the final state.
+
+        The SDK's loop is per record (post_process, child contexts, replication-key state),
+        and none of it applies here: no child streams, no replication key, the file bookmarks
+        are the stream's own. With a record limit (the SDK's test mode) or a context, the
+        SDK's loop runs.
+        """
+        if context is not None or self.ABORT_AT_RECORD_COUNT is not None or not self.selected:
+            yield from ([record] for record in self._sync_records(context, write_messages=False))
+            return
+        record_counter = self.get_record_counter()
+        timer = self.get_sync_timer()
+        with record_counter, timer:
+            record_counter.with_context({})
+            timer.with_context({})
+            self._write_starting_replication_value(None)
+            for chunk in self.record_chunks():
+                record_counter.increment(len(chunk))
+                yield chunk
+            self._finalize_state(self.get_context_state(None))
+        self._finalize_state(self.stream_state)
 
 
 class RejectsStream(_PerFileTime):
@@ -176,6 +215,11 @@ class FileStream(_PerFileTime):
         return files.resolve(self.spec.path, suffixes)
 
     def get_records(self, context: dict | None) -> Iterator[dict]:
+        for chunk in self.record_chunks():
+            yield from chunk
+
+    def record_chunks(self) -> Iterator[list[dict]]:
+        """The typed records of every matching file, a block of lines at a time."""
         found = self.matching_files()
         if not found:
             self.logger.warning("tap-csv: no file matches %s for entity %s", self.spec.path, self.name)
@@ -194,7 +238,7 @@ class FileStream(_PerFileTime):
             totals.rejected,
         )
 
-    def _read_file(self, path: Path) -> Iterator[dict]:
+    def _read_file(self, path: Path) -> Generator[list[dict], None, FileStats]:
         key = str(path)
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
         mark = Bookmark.from_state(marks.get(key))
@@ -239,7 +283,7 @@ class FileStream(_PerFileTime):
             if fmt == "json":
                 data = path.read_bytes()
                 records: Iterable[RawRecord] = json_array_records(path, data, self.spec.encoding)
-                records = self._check_first_object(path, records)
+                pieces = _chunked(self._check_first_object(path, records))
                 new_mark.offset, new_mark.sha256 = len(data), hashlib.sha256(data).hexdigest()
                 new_mark.lines = data.count(b"\n")
             else:
@@ -266,41 +310,29 @@ class FileStream(_PerFileTime):
                             layout.header_lines,
                             prefix_hasher(path, layout.header_end),
                         )
-                    records = csv_records(cursor, layout, self.spec.delimiter, self.spec.quotechar)
+                    pieces = csv_blocks(cursor, layout, self.spec.delimiter, self.spec.quotechar, CHUNK_ROWS)
                 else:
                     if resume and mark is not None:
                         cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
                     else:
                         cursor = LineCursor(handle, self.spec.encoding)
-                    records = self._check_first_object(path, jsonl_records(cursor))
+                    pieces = _chunked(self._check_first_object(path, jsonl_records(cursor)))
 
             seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
-            pk = self.contract.primary_key
-            for raw in records:
-                stats.read += 1
-                try:
-                    if raw.error or raw.values is None:
-                        raise RowRejected(raw.error or "invalid_record", raw.column)
-                    record = self._typed(raw.values)
-                    if pk:
-                        ident = tuple(record[k] for k in pk)
-                        first = seen.add(ident, raw.lineno)
-                        if first is not None:
-                            shown = ", ".join(f"{k}={v}" for k, v in zip(pk, ident, strict=True))
-                            raise RowRejected(
-                                f"duplicate_key: {shown} already at line {first} of this file",
-                                pk[0] if len(pk) == 1 else None,
-                            )
-                except RowRejected as bad:
-                    self._reject(path, raw, bad, meta, extracted_at, stats)
-                    continue
-                if self.add_metadata:
-                    record.update(meta)
-                    record["_sdc_source_lineno"] = raw.lineno
-                stats.emitted += 1
-                yield record
-                # The consumer has taken this record: bookmark the part read so far.
-                if cursor is not None and stats.emitted % CHECKPOINT_ROWS == 0:
+            for piece in pieces:
+                if isinstance(piece, RowBlock):
+                    chunk = self._typed_block(piece, seen, meta, stats)
+                    rest: Iterable[RawRecord] = piece.records(len(chunk))
+                else:
+                    chunk, rest = [], piece
+                for raw in rest:
+                    record = self._typed_row(path, raw, seen, meta, extracted_at, stats)
+                    if record is not None:
+                        chunk.append(record)
+                stats.emitted += len(chunk)
+                yield chunk
+                # The consumer has taken these records: bookmark the part read so far.
+                if cursor is not None:
                     marks[key] = self._mark_at(new_mark, cursor, base, stats).to_state()
         finally:
             if handle is not None:
@@ -324,6 +356,80 @@ class FileStream(_PerFileTime):
         return mark
 
     # --- contract --------------------------------------------------------------------
+    def _typed_row(
+        self,
+        path: Path,
+        raw: RawRecord,
+        seen: SeenKeys,
+        meta: dict[str, Any],
+        extracted_at: dt.datetime,
+        stats: FileStats,
+    ) -> dict[str, Any] | None:
+        """One record typed against the contract, or None once it is rejected (or raised)."""
+        stats.read += 1
+        pk = self.contract.primary_key
+        try:
+            if raw.error or raw.values is None:
+                raise RowRejected(raw.error or "invalid_record", raw.column)
+            record = self._typed(raw.values)
+            if pk:
+                ident = tuple(record[k] for k in pk)
+                first = seen.add(ident, raw.lineno)
+                if first is not None:
+                    shown = ", ".join(f"{k}={v}" for k, v in zip(pk, ident, strict=True))
+                    raise RowRejected(
+                        f"duplicate_key: {shown} already at line {first} of this file",
+                        pk[0] if len(pk) == 1 else None,
+                    )
+        except RowRejected as bad:
+            self._reject(path, raw, bad, meta, extracted_at, stats)
+            return None
+        if self.add_metadata:
+            record.update(meta)
+            record["_sdc_source_lineno"] = raw.lineno
+        return record
+
+    def _typed_block(self, block: RowBlock, seen: SeenKeys, meta: dict[str, Any], stats: FileStats) -> list[dict]:
+        """The records of a block's leading rows, typed a column at a time.
+
+        Returns the records of rows [0, n): all of them when every value of every column takes
+        the column path (contracts.convert_column), else none; fewer when row n repeats a key.
+        The caller types rows n and after one by one, which names the reason of each reject.
+        """
+        layout, rows = block.layout, block.rows
+        expected = len(layout.header) + (1 if layout.legacy else 0)
+        if not rows or set(map(len, rows)) != {expected}:
+            return []
+        columns = list(zip(*rows, strict=True))
+        position = {name: index + (1 if layout.legacy else 0) for index, name in enumerate(layout.header)}
+        typed: dict[str, list[Any]] = {}
+        for spec in self.contract.fields:
+            index = position.get(spec.name)
+            if index is None:  # an optional column the file does not have (the header check passed)
+                if spec.required:
+                    return []
+                typed[spec.name] = [None] * len(rows)
+                continue
+            values = convert_column(spec, list(columns[index]))
+            if values is None:
+                return []
+            typed[spec.name] = values
+        count = len(rows)
+        pk = self.contract.primary_key
+        if len(pk) == 1:
+            count = seen.add_column(typed[pk[0]], block.first_line)
+        elif pk:
+            count = seen.add_many(list(zip(*(typed[name] for name in pk), strict=True)), block.first_line)
+        names = list(typed)
+        parts: list[Iterable[Any]] = [typed[name][:count] for name in names]
+        if self.add_metadata:
+            names += [*meta, "_sdc_source_lineno"]
+            parts += [repeat(value, count) for value in meta.values()]
+            parts.append(range(block.first_line, block.first_line + count))
+        stats.read += count
+        # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
+        return list(map(dict, map(zip, repeat(names), zip(*parts, strict=False))))
+
     def _typed(self, values: dict[str, Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
         for name, convert, required in self._converters:

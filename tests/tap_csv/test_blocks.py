@@ -1,0 +1,126 @@
+"""tap-csv reads CSV a block of lines at a time and types clean blocks a column at a time.
+
+Whatever the block size, the records, the rejects (reason, column, line, source text) and the
+final bookmarks must be exactly those of the row-by-row reading (csv_records, then one row at a
+time through the contract), which every other test of tap-csv pins down.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tap_csv import streams
+from tap_csv.readers import CsvLayout, LineCursor, RawRecord, csv_records
+
+from tests.tap_csv.conftest import config_for, run_tap
+
+HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
+CLEAN = [
+    f"{i},{100 + i},{200 + i % 7},{1 + i % 3},{i}.{i % 100:02d},2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00"
+    for i in range(1, 41)
+]
+TRICKY = [
+    *CLEAN[:6],
+    '7,107,201,1,"12.50",2024-01-02 10:00:00',  # a quote: the block goes through csv_records
+    '8,108,201,1,"1\n2",2024-01-02 10:00:00',  # a quoted value over two lines: invalid_decimal
+    "",  # blank line
+    "9,109,201,1,3.00,2024-01-02 10:00:00\r",  # CRLF line
+    "10,110,abc,1,3.00,2024-01-02 10:00:00",  # invalid_integer
+    "3,111,201,1,3.00,2024-01-02 10:00:00",  # duplicate_key (line of id 3)
+    "+12,112,201,1,3.00,2024-01-02 10:00:00",  # a sign: per-value path, accepted
+    " 13,113,201,1,3.00,2024-01-02 10:00:00",  # a space: per-value path, accepted
+    "14,114,201,0,3.00,2024-01-02 10:00:00",  # out_of_range quantity
+    "15,115,201,1,3.00",  # wrong_value_count
+    "16,116,201,1,3.00,2024-01-02T10:00:00+01:00",  # an offset
+    "17,117,201,1,3.00,2024-01-02 10:00:00.250",  # a fraction
+    "18,118,201,1,3.00,2024-01-02",  # a date only
+    "19,119,201,1,3.00,2024-02-30 10:00:00",  # invalid_timestamp
+    "20,120,201,1,1e3,2024-01-02 10:00:00",  # an exponent
+    *CLEAN[20:],  # clean blocks (at every size but the largest): typed a column at a time
+    "21,123,201,1,3.00,2024-01-02 10:00:00",  # duplicate of a clean row of an earlier block
+    "40,140,201,1,3.00,2024-01-02 10:00:00",  # duplicate within the last block
+    "1000000000000,121,201,1,3.00,2024-01-02 10:00:00",  # an id far beyond the others
+    "1000000000000,122,201,1,3.00,2024-01-02 10:00:00",  # ...repeated
+    "41,141,201,1,3.00,2024-01-02 10:00:00",  # the last line, without a newline
+]
+
+
+def row_by_row(
+    cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar: str, size: int
+) -> Iterator[list[RawRecord]]:
+    """The reference reading: every record from csv_records, typed one at a time."""
+    yield list(csv_records(cursor, layout, delimiter, quotechar))
+
+
+def extract(drops: Path, config: dict[str, Any]) -> tuple[list[dict], list[dict], dict]:
+    run = run_tap(config)
+    drop = {"_sdc_extracted_at", "last_extracted_at"}
+    records = [{k: v for k, v in r.items() if k not in drop} for r in run.rows(config["files"][0]["entity"])]
+    rejects = [{k: v for k, v in r.items() if k not in drop} for r in run.rows("file_rejects")]
+    marks = {
+        f: {k: v for k, v in m.items() if k not in drop} for f, m in run.files(config["files"][0]["entity"]).items()
+    }
+    return records, rejects, marks
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["clean", "legacy"])
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10_000])
+def test_blocks_give_what_row_by_row_gives(
+    drops: Path, monkeypatch: pytest.MonkeyPatch, size: int, legacy: bool
+) -> None:
+    lines = [f"{n},{line}" if legacy and line.strip() else line for n, line in enumerate(TRICKY)]
+    (drops / "transactions.csv").write_bytes(("\n".join([HEADER, *lines])).encode())
+    config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
+    with monkeypatch.context() as patch:
+        patch.setattr(streams, "csv_blocks", row_by_row)
+        expected = extract(drops, config)
+    monkeypatch.setattr(streams, "CHUNK_ROWS", size)
+    assert extract(drops, config) == expected
+    records, rejects, _ = expected
+    # what the reference reading makes of the file: 6 + 20 clean rows and 10 tricky ones kept
+    assert len(records) == 36
+    assert Counter(r["reason"].split(":")[0] for r in rejects) == {
+        "duplicate_key": 4,
+        "invalid_decimal": 1,
+        "invalid_integer": 1,
+        "out_of_range": 1,
+        "wrong_value_count": 1,
+        "invalid_timestamp": 1,
+    }
+
+
+def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No contract file: every column an optional string; blank values are None."""
+    (drops / "notes.csv").write_text("id,note\n1,first\n2,\n3,   \n4,last\n5,x\n")
+    config = config_for({"entity": "notes", "path": str(drops / "notes*.csv")})
+    with monkeypatch.context() as patch:
+        patch.setattr(streams, "csv_blocks", row_by_row)
+        expected = extract(drops, config)
+    for size in (1, 2, 10_000):
+        monkeypatch.setattr(streams, "CHUNK_ROWS", size)
+        assert extract(drops, config) == expected
+    assert [r["note"] for r in expected[0]] == ["first", None, None, "last", "x"]
+
+
+def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is taken: no row of a clean file goes through the per-row typing."""
+    (drops / "transactions.csv").write_text("\n".join([HEADER, *CLEAN]) + "\n")
+    per_row: list[int] = []
+    typed_row = streams.FileStream._typed_row
+
+    def spy(self: streams.FileStream, path: Path, raw: RawRecord, *args: Any) -> dict | None:
+        per_row.append(raw.lineno)
+        return typed_row(self, path, raw, *args)
+
+    monkeypatch.setattr(streams.FileStream, "_typed_row", spy)
+    monkeypatch.setattr(streams, "CHUNK_ROWS", 16)
+    records, rejects, marks = extract(drops, config_for({"entity": "transactions", "path": str(drops / "*.csv")}))
+    assert per_row == []
+    assert [r["transaction_id"] for r in records] == list(range(1, 41)) and rejects == []
+    assert [r["_sdc_source_lineno"] for r in records] == list(range(2, 42))
+    (mark,) = marks.values()
+    assert (mark["rows"], mark["lines"], mark["offset"]) == (40, 41, (drops / "transactions.csv").stat().st_size)
