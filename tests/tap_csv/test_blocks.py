@@ -7,8 +7,11 @@ time through the contract), which every other test of tap-csv pins down.
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +127,31 @@ def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pyte
     assert [r["_sdc_source_lineno"] for r in records] == list(range(2, 42))
     (mark,) = marks.values()
     assert (mark["rows"], mark["lines"], mark["offset"]) == (40, 41, (drops / "transactions.csv").stat().st_size)
+
+
+def test_batch_files_hold_what_the_records_hold(drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The BATCH path writes the blocks' records as msgspec structs: the same JSON objects, keys
+    in the same order, as the record path's dicts."""
+    (drops / "transactions.csv").write_bytes(("\n".join([HEADER, *TRICKY])).encode())
+    config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
+    monkeypatch.setattr(streams, "CHUNK_ROWS", 7)
+    records = run_tap(config)
+    batch_config = {
+        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
+        "batch_size": 10,
+    }
+    batched = run_tap({**config, "batch_config": batch_config})
+    rows = []
+    for message in batched.messages:
+        if message["type"] == "BATCH" and message["stream"] == "transactions":
+            for url in message["manifest"]:
+                with gzip.open(url.removeprefix("file://"), "rt") as fh:
+                    rows += [json.loads(line, parse_float=Decimal) for line in fh]
+
+    def keys_and_values(row: dict) -> list[tuple[str, Any]]:
+        return [(k, v) for k, v in row.items() if k != "_sdc_extracted_at"]
+
+    assert [keys_and_values(r) for r in rows] == [keys_and_values(r) for r in records.rows("transactions")]
+    assert len(rows) == 36
+    assert batched.rows("file_rejects") and len(batched.rows("file_rejects")) == len(records.rows("file_rejects"))

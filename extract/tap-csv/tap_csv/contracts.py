@@ -218,13 +218,16 @@ def _decimal_column(values: list[str]) -> list[Decimal] | None:
 
 def _timestamp_column(values: list[str]) -> list[str] | None:
     """Naive `YYYY-MM-DD HH:MM:SS` (or with `T`) values, as parse_timestamp emits them."""
-    if not _TIMESTAMP_COLUMN.fullmatch("\n".join(values)):
+    joined = "\n".join(values)
+    if not _TIMESTAMP_COLUMN.fullmatch(joined):
         return None
     try:
         list(map(dt.datetime.fromisoformat, values))  # the calendar and the clock check
     except ValueError:
         return None
-    return [f"{value[:10]}T{value[11:]}+00:00" for value in values]
+    # `YYYY-MM-DDTHH:MM:SS+00:00` each, rewritten on the joined text (the only spaces are the
+    # date-time separators: the pattern allows no other)
+    return (joined.replace(" ", "T").replace("\n", "+00:00\n") + "+00:00").split("\n")
 
 
 def _date_column(values: list[str]) -> list[str] | None:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -205,19 +205,21 @@ def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar
 
 @dataclass
 class RowBlock:
-    """Consecutive CSV lines that are one record each (no quote, no bare CR in them): row i is
-    line `first_line + i`. The fast path types them column by column."""
+    """Consecutive CSV lines that are one record each (no quote, no bare CR in them): line
+    `first_line + i` is `lines[i]`. When every line holds the expected number of values,
+    `columns` holds them column by column (the legacy index column included) for the fast path."""
 
     first_line: int
-    rows: list[list[str]]
-    text: str  # the lines' source, for the per-row path
+    lines: list[str]
+    columns: list[list[str]] | None
     layout: CsvLayout
+    delimiter: str
 
     def records(self, start: int = 0) -> Iterator[RawRecord]:
-        """The block's records from row `start` on, as csv_records reads them."""
-        lines = self.text.split("\n")
-        for index in range(start, len(self.rows)):
-            record = _csv_record(self.first_line + index, lines[index].rstrip("\r"), self.rows[index], self.layout)
+        """The block's records from line `start` on, as csv_records reads them."""
+        for index in range(start, len(self.lines)):
+            line = self.lines[index]
+            record = _csv_record(self.first_line + index, line, line.split(self.delimiter), self.layout)
             if record is not None:
                 yield record
 
@@ -246,10 +248,16 @@ def csv_blocks(
             and max(map(len, lines)) <= csv.field_size_limit()  # else csv_records says malformed_csv
         ):
             # Without quotes, a CSV line is its values joined by the delimiter: what csv.reader
-            # reads, but split at C speed (a blank line is [""]; the block path refuses it).
+            # reads, split at C speed. When every line has the expected values (a blank line has
+            # one), the whole block splits at once and column i is every width-th value.
             text = text.replace("\r\n", "\n").removesuffix("\n")
-            rows = [line.split(delimiter) for line in text.split("\n")]
-            block = RowBlock(cursor.lines + 1, rows, text, layout)
+            texts = text.split("\n")
+            width = len(layout.header) + (1 if layout.legacy else 0)
+            columns = None
+            if set(map(str.count, texts, repeat(delimiter))) == {width - 1}:
+                values = text.replace("\n", delimiter).split(delimiter)
+                columns = [values[index::width] for index in range(width)]
+            block = RowBlock(cursor.lines + 1, texts, columns, layout, delimiter)
             cursor.offset += len(data)
             cursor.lines += len(lines)
             cursor.hasher.update(data)

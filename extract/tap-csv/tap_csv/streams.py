@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -106,6 +108,8 @@ class _PerFileTime(Stream):
     """
 
     _time_extracted: dt.datetime | None = None
+    # True while the BATCH path syncs: its records may be msgspec structs (they are only encoded)
+    _structs = False
     # Records are typed by the contract already (int, Decimal, ISO strings): skip the
     # SDK's per-value conformance pass (~15% of the tap's time).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -154,14 +158,18 @@ class _PerFileTime(Stream):
             return
         record_counter = self.get_record_counter()
         timer = self.get_sync_timer()
-        with record_counter, timer:
-            record_counter.with_context({})
-            timer.with_context({})
-            self._write_starting_replication_value(None)
-            for chunk in self.record_chunks():
-                record_counter.increment(len(chunk))
-                yield chunk
-            self._finalize_state(self.get_context_state(None))
+        self._structs = True
+        try:
+            with record_counter, timer:
+                record_counter.with_context({})
+                timer.with_context({})
+                self._write_starting_replication_value(None)
+                for chunk in self.record_chunks():
+                    record_counter.increment(len(chunk))
+                    yield chunk
+                self._finalize_state(self.get_context_state(None))
+        finally:
+            self._structs = False
         self._finalize_state(self.stream_state)
 
 
@@ -396,25 +404,25 @@ class FileStream(_PerFileTime):
         the column path (contracts.convert_column), else none; fewer when row n repeats a key.
         The caller types rows n and after one by one, which names the reason of each reject.
         """
-        layout, rows = block.layout, block.rows
-        expected = len(layout.header) + (1 if layout.legacy else 0)
-        if not rows or set(map(len, rows)) != {expected}:
+        layout, columns = block.layout, block.columns
+        if not columns:
             return []
-        columns = list(zip(*rows, strict=True))
-        position = {name: index + (1 if layout.legacy else 0) for index, name in enumerate(layout.header)}
+        size = len(block.lines)
+        offset = 1 if layout.legacy else 0
+        position = {name: index + offset for index, name in enumerate(layout.header)}
         typed: dict[str, list[Any]] = {}
         for spec in self.contract.fields:
             index = position.get(spec.name)
             if index is None:  # an optional column the file does not have (the header check passed)
                 if spec.required:
                     return []
-                typed[spec.name] = [None] * len(rows)
+                typed[spec.name] = [None] * size
                 continue
-            values = convert_column(spec, list(columns[index]))
+            values = convert_column(spec, columns[index])
             if values is None:
                 return []
             typed[spec.name] = values
-        count = len(rows)
+        count = size
         pk = self.contract.primary_key
         if len(pk) == 1:
             count = seen.add_column(typed[pk[0]], block.first_line)
@@ -427,8 +435,16 @@ class FileStream(_PerFileTime):
             parts += [repeat(value, count) for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
         stats.read += count
+        if self._structs:  # the BATCH path only encodes them: msgspec structs, built in C
+            return list(map(self._struct_type(tuple(names)), *parts))
         # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
         return list(map(dict, map(zip, repeat(names), zip(*parts, strict=False))))
+
+    @functools.cache  # noqa: B019 - one stream object per entity and run
+    def _struct_type(self, names: tuple[str, ...]) -> type[msgspec.Struct]:
+        """A record as a struct: its fields are `names` in order, encoded as the dict would be."""
+        rename = {f"f{index}": name for index, name in enumerate(names)}
+        return msgspec.defstruct("Record", [(field_name, object) for field_name in rename], rename=rename)
 
     def _typed(self, values: dict[str, Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
