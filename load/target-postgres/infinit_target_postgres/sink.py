@@ -78,7 +78,8 @@ class FastCopySink(PostgresSink):
             with file_storage.open(tail, mode="rb") as raw:
                 # One file is one batch (20k rows from tap-csv): read it whole, decode it in one call.
                 payload = gzip.decompress(raw.read()) if encoding.compression == "gzip" else raw.read()
-            rows = self._row_decoder.rows(payload)
+            # COPY takes the tuples; the stock INSERT path (use_copy: false) takes dicts.
+            rows = self._row_decoder.rows(payload) if self.config["use_copy"] else DECODER.decode_lines(payload)
             self.record_counter_metric.increment(len(rows))
             self.process_batch({"records": rows})
 
