@@ -270,9 +270,9 @@ def csv_blocks(
             records.append(record)
             if cursor.offset >= end:
                 break
+        # Empty only when csv_records reached the end of the file (blank lines): the next read
+        # finds no line and returns.
         yield records
-        if not records and cursor.offset < end:  # pragma: no cover - csv_records always advances
-            return
 
 
 # --- JSON -----------------------------------------------------------------------------

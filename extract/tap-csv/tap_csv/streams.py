@@ -108,8 +108,6 @@ class _PerFileTime(Stream):
     """
 
     _time_extracted: dt.datetime | None = None
-    # True while the BATCH path syncs: its records may be msgspec structs (they are only encoded)
-    _structs = False
     # Records are typed by the contract already (int, Decimal, ISO strings): skip the
     # SDK's per-value conformance pass (~15% of the tap's time).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -139,8 +137,11 @@ class _PerFileTime(Stream):
         manifests = write_jsonl_batches(self._sync_chunks(context), batch_config, self.tap_name, self.name)
         return ((batch_config.encoding, manifest) for manifest in manifests)
 
-    def record_chunks(self) -> Iterator[list[dict]]:
-        """The records in lists (FileStream reads a block of lines at a time)."""
+    def record_chunks(self, structs: bool = False) -> Iterator[list[dict]]:
+        """The records in lists (FileStream reads a block of lines at a time).
+
+        structs: the records are only encoded (the BATCH path), so they may be msgspec structs.
+        """
         for record in self.get_records(None):
             yield [record]
 
@@ -158,18 +159,14 @@ class _PerFileTime(Stream):
             return
         record_counter = self.get_record_counter()
         timer = self.get_sync_timer()
-        self._structs = True
-        try:
-            with record_counter, timer:
-                record_counter.with_context({})
-                timer.with_context({})
-                self._write_starting_replication_value(None)
-                for chunk in self.record_chunks():
-                    record_counter.increment(len(chunk))
-                    yield chunk
-                self._finalize_state(self.get_context_state(None))
-        finally:
-            self._structs = False
+        with record_counter, timer:
+            record_counter.with_context({})
+            timer.with_context({})
+            self._write_starting_replication_value(None)
+            for chunk in self.record_chunks(structs=True):
+                record_counter.increment(len(chunk))
+                yield chunk
+            self._finalize_state(self.get_context_state(None))
         self._finalize_state(self.stream_state)
 
 
@@ -226,14 +223,14 @@ class FileStream(_PerFileTime):
         for chunk in self.record_chunks():
             yield from chunk
 
-    def record_chunks(self) -> Iterator[list[dict]]:
+    def record_chunks(self, structs: bool = False) -> Iterator[list[dict]]:
         """The typed records of every matching file, a block of lines at a time."""
         found = self.matching_files()
         if not found:
             self.logger.warning("tap-csv: no file matches %s for entity %s", self.spec.path, self.name)
         totals = FileStats("total", "")
         for path in found:
-            stats = yield from self._read_file(path)
+            stats = yield from self._read_file(path, structs)
             totals.read += stats.read
             totals.emitted += stats.emitted
             totals.rejected += stats.rejected
@@ -246,7 +243,7 @@ class FileStream(_PerFileTime):
             totals.rejected,
         )
 
-    def _read_file(self, path: Path) -> Generator[list[dict], None, FileStats]:
+    def _read_file(self, path: Path, structs: bool) -> Generator[list[dict], None, FileStats]:
         key = str(path)
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
         mark = Bookmark.from_state(marks.get(key))
@@ -287,6 +284,7 @@ class FileStream(_PerFileTime):
         base = (new_mark.rows, new_mark.rejected)
         cursor: LineCursor | None = None
         handle = None
+        positions: dict[str, int] = {}  # CSV: where each header name's values are in a block
         try:
             if fmt == "json":
                 data = path.read_bytes()
@@ -299,6 +297,8 @@ class FileStream(_PerFileTime):
                 if fmt == "csv":
                     layout = read_csv_layout(path, self.spec.encoding, self.spec.delimiter, self.spec.quotechar)
                     self._check_header(path, layout.header)
+                    offset = 1 if layout.legacy else 0  # the legacy index comes first
+                    positions = {name: index + offset for index, name in enumerate(layout.header)}
                     new_mark.layout = "legacy" if layout.legacy else "clean"
                     if layout.legacy:
                         self.logger.warning(
@@ -329,7 +329,7 @@ class FileStream(_PerFileTime):
             seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
             for piece in pieces:
                 if isinstance(piece, RowBlock):
-                    chunk = self._typed_block(piece, seen, meta, stats)
+                    chunk = self._typed_block(piece, positions, seen, meta, stats, structs)
                     rest: Iterable[RawRecord] = piece.records(len(chunk))
                 else:
                     chunk, rest = [], piece
@@ -397,22 +397,28 @@ class FileStream(_PerFileTime):
             record["_sdc_source_lineno"] = raw.lineno
         return record
 
-    def _typed_block(self, block: RowBlock, seen: SeenKeys, meta: dict[str, Any], stats: FileStats) -> list[dict]:
+    def _typed_block(
+        self,
+        block: RowBlock,
+        positions: dict[str, int],
+        seen: SeenKeys,
+        meta: dict[str, Any],
+        stats: FileStats,
+        structs: bool,
+    ) -> list[dict]:
         """The records of a block's leading rows, typed a column at a time.
 
         Returns the records of rows [0, n): all of them when every value of every column takes
         the column path (contracts.convert_column), else none; fewer when row n repeats a key.
         The caller types rows n and after one by one, which names the reason of each reject.
         """
-        layout, columns = block.layout, block.columns
+        columns = block.columns
         if not columns:
             return []
         size = len(block.lines)
-        offset = 1 if layout.legacy else 0
-        position = {name: index + offset for index, name in enumerate(layout.header)}
         typed: dict[str, list[Any]] = {}
         for spec in self.contract.fields:
-            index = position.get(spec.name)
+            index = positions.get(spec.name)
             if index is None:  # an optional column the file does not have (the header check passed)
                 if spec.required:
                     return []
@@ -435,7 +441,7 @@ class FileStream(_PerFileTime):
             parts += [repeat(value, count) for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
         stats.read += count
-        if self._structs:  # the BATCH path only encodes them: msgspec structs, built in C
+        if structs:  # the BATCH path only encodes them: msgspec structs, built in C
             return list(map(self._struct_type(tuple(names)), *parts))
         # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
         return list(map(dict, map(zip, repeat(names), zip(*parts, strict=False))))
