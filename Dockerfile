@@ -7,7 +7,10 @@
 # Plugins are installed at build time, so a container starts without network access.
 
 FROM python:3.11.7-slim-bookworm AS base
+# No .pyc written at run time, so uv compiles them at install (Meltano here, every plugin venv
+# through meltano.yml's env): else each process compiles its imports from source at start.
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    UV_COMPILE_BYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
