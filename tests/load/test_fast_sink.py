@@ -5,7 +5,10 @@ the target upserts by key) and a hand-written BATCH file of odd lines (appended,
 by key) are fed to `target-postgres` (the project's sink, load/target-postgres) and to
 `target-postgres--stock` (the stock sink, same package version), each into its own fresh
 warehouse. Every raw table must hold the same rows with the same column types; only the
-columns the target stamps with the time it received or loaded a row may differ.
+columns the target stamps with the time it received or loaded a row may differ. Numbers are
+compared as values: over COPY the project's sink lands the digits the JSON wrote, where stock
+sends each number through a float (`12015` lands as 12015, not 12015.0; a 19-digit fraction
+keeps its digits): the last test.
 """
 
 from __future__ import annotations
@@ -136,3 +139,27 @@ def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stac
         assert project == stock, f"{path}: the project's sink landed other rows than the stock sink:\n" + "\n".join(
             first_difference(table, project.get(table), stock.get(table)) for table in sorted({*project, *stock})
         )
+
+
+def test_numbers_land_with_the_digits_the_json_wrote(demo_stack: Stack, stack: Stack) -> None:
+    """COPY takes each decoded Decimal as it is: no float round trip (scale and digits kept)."""
+    data = demo_stack.home / "digits.json.gz"
+    lines = ['{"id": 1, "amount": 0.1234567890123456789}', '{"id": 2, "amount": 12015}',
+             '{"id": 3, "amount": 16099.90}', '{"id": 4, "amount": -1.5e-7}', '{"id": 5, "amount": null}']  # fmt: skip
+    data.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n"))
+    schema = {"type": "object", "properties": {"id": {"type": ["integer"]}, "amount": {"type": ["number", "null"]}}}
+    messages = demo_stack.home / "digits.singer"
+    messages.write_text(
+        json.dumps({"type": "SCHEMA", "stream": "digits", "schema": schema, "key_properties": []}) + "\n"
+        + json.dumps({"type": "BATCH", "stream": "digits", "encoding": {"format": "jsonl", "compression": "gzip"},
+                      "manifest": [f"file://{data}"]}) + "\n"
+    )  # fmt: skip
+    warehouse = stack.fresh("sink_digits")
+    assert "Inserting with SQL: COPY" in load(warehouse, "target-postgres", messages)
+    assert warehouse.query("select id, amount::text from raw.digits order by id") == [
+        (1, "0.1234567890123456789"),
+        (2, "12015"),
+        (3, "16099.90"),
+        (4, "-0.00000015"),
+        (5, None),
+    ]
