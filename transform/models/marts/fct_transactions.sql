@@ -85,10 +85,11 @@ measured as (
         *,
         market_value - turnover as discount,
         (market_value - turnover) / nullif(market_value, 0) as discount_pct,
+        -- trim_scale: the hash of a price's value, not of its spelling (12015 = 12015.0)
         md5(
             concat_ws(
-                '|', transaction_id, product_id, client_id, quantity, unit_price,
-                list_price, extract(epoch from sold_at)
+                '|', transaction_id, product_id, client_id, quantity, trim_scale(unit_price),
+                trim_scale(list_price), extract(epoch from sold_at)
             )
         ) as row_hash
     from joined
