@@ -28,8 +28,10 @@ CSV_STATE = "dev:tap-csv-to-target-postgres"
 BUILD_AFTER = {1, 15}
 
 
-def executable(kind: str, name: str) -> str:
-    return str(ROOT / ".meltano" / kind / name / "venv" / "bin" / name)
+def executable(kind: str, name: str, command: str | None = None) -> str:
+    """The plugin's command in its venv: `command` where the plugin's executable has another
+    name than the plugin (target-postgres runs `target-postgres-infinit`, the project's sink)."""
+    return str(ROOT / ".meltano" / kind / name / "venv" / "bin" / (command or name))
 
 
 def dumped_config(stack: Stack, plugin: str, home: Path) -> Path:
@@ -48,7 +50,7 @@ def el_once(stack: Stack, tap_config: Path, target_config: Path, state: Path) ->
     env = {**stack.env, "MELTANO_PROJECT_ROOT": str(ROOT)}
     tap = subprocess.Popen(tap_cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     target = subprocess.run(
-        [executable("loaders", "target-postgres"), "--config", str(target_config)],
+        [executable("loaders", "target-postgres", "target-postgres-infinit"), "--config", str(target_config)],
         cwd=ROOT, env=env, stdin=tap.stdout, capture_output=True, check=False,
     )  # fmt: skip
     assert tap.stdout is not None
