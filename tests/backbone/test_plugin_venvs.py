@@ -34,4 +34,7 @@ def test_plugins_are_installed() -> None:
 @pytest.mark.parametrize("venv", VENVS, ids=lambda venv: venv.parent.name)
 def test_plugin_venv_has_its_bytecode(venv: Path) -> None:
     missing = uncompiled(venv)
-    assert not missing, f"{len(missing)} modules without bytecode in {venv}, e.g. {missing[:3]}"
+    assert not missing, (
+        f"{len(missing)} modules without bytecode in {venv}, e.g. {missing[:3]}:"
+        " a venv built before UV_COMPILE_BYTECODE? `make install` (meltano install --clean) rebuilds it"
+    )
