@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -254,6 +255,31 @@ def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> N
     kept, afresh = daily_sales_as_rebuilt(pipeline)
     assert kept == afresh
     assert failed_nodes(pipeline) == {}
+
+
+# The constant that transform/macros/watermark.sql writes into an incremental model's filter.
+WATERMARK = re.compile(r"> \(timestamptz 'epoch' \+ (\d+) \* interval '1 microsecond'\)")
+
+
+def test_incremental_filters_hold_the_exact_watermark_as_a_constant(pipeline: Pipeline) -> None:
+    """Each incremental model filters its input on a constant, the newest load (or build) time
+    already in its table to the microsecond: a constant lets the planner probe the indexes
+    instead of hashing the whole history, and a microsecond off would skip or re-read rows."""
+    watermarks = {  # model: the column its watermark reads, in its own table
+        "staging/files/stg_files__transactions": ("staging.stg_files__transactions", "loaded_at"),
+        "marts/fct_transactions": ("marts.fct_transactions", "loaded_at"),
+        "marts/fct_sales_daily": ("marts.fct_sales_daily", "_dbt_updated_at"),
+    }
+    pipeline.meltano("invoke", "dbt", "compile", "--select", "stg_files__transactions fct_transactions fct_sales_daily")
+    compiled = Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "compiled" / "infinit" / "models"
+    for model, (table, column) in watermarks.items():
+        found = WATERMARK.findall((compiled / f"{model}.sql").read_text())
+        assert len(found) == 1, f"{model}: expected one constant watermark, found {found}"
+        exact = pipeline.scalar(
+            f"select max({column}) = timestamptz 'epoch' + %s * interval '1 microsecond' from {table}",
+            (int(found[0]),),
+        )
+        assert exact is True, f"{model}: the watermark {found[0]} µs is not max({column}) of {table}"
 
 
 def test_docs_generate(pipeline: Pipeline) -> None:

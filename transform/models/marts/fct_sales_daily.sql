@@ -26,7 +26,9 @@
 -- post-hook then removes the placeholder.
 with
 
-transactions as (
+-- Read twice on incremental runs (touched days, then their sales): not materialized, or
+-- PostgreSQL would copy the whole fact into a CTE before either filter could use an index.
+transactions as not materialized (
 
     select * from {{ ref('fct_transactions') }}
 
@@ -40,11 +42,7 @@ transactions as (
             sale_date,
             moved_from_sale_date
         from transactions
-        where
-            _dbt_updated_at > (
-                select coalesce(max(this._dbt_updated_at), '-infinity'::timestamptz) as watermark
-                from {{ this }} as this
-            )
+        where _dbt_updated_at > {{ watermark('_dbt_updated_at') }}
 
     ),
 

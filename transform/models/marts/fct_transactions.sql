@@ -9,6 +9,7 @@
             {'columns': ['sale_date']},
             {'columns': ['product_id']},
             {'columns': ['client_id']},
+            {'columns': ['loaded_at']},
             {'columns': ['_dbt_updated_at']},
         ],
     )
@@ -18,19 +19,15 @@
 -- load already here (minus `load_lookback_minutes`), and of those keeps only new or changed
 -- sales (by row hash), so re-delivered identical records touch nothing. A sale that a run
 -- moved to another day keeps the day it left (moved_from_sale_date): fct_sales_daily
--- recomputes that day too.
+-- recomputes that day too. The watermarks are indexed, so a run finds them without a scan:
+-- loaded_at (this model's) and _dbt_updated_at (fct_sales_daily's).
 with
 
 transactions as (
 
     select * from {{ ref('stg_files__transactions') }}
     {% if is_incremental() %}
-        where loaded_at > (
-                select
-                    coalesce(max(this.loaded_at), '-infinity'::timestamptz)
-                    - interval '{{ var("load_lookback_minutes") }} minutes'
-                from {{ this }} as this
-            )
+        where loaded_at > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
     {% endif %}
 
 ),

@@ -23,12 +23,8 @@ source as (
     select * from {{ source('files', 'transactions') }}
     {% if is_incremental() %}
         where
-            {{ load_time(source('files', 'transactions')) }} > (
-                select
-                    coalesce(max(this.loaded_at), '-infinity'::timestamptz)
-                    - interval '{{ var("load_lookback_minutes") }} minutes'
-                from {{ this }} as this
-            )
+            {{ load_time(source('files', 'transactions')) }}
+            > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
             -- a row without any load time is never skipped (re-read and compared every run)
             or {{ load_time(source('files', 'transactions')) }} is null
     {% endif %}
