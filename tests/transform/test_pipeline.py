@@ -12,6 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
+import pytest
+
 from infinit.demo_data import CATALOG
 from tests.transform.conftest import Pipeline
 
@@ -105,6 +108,56 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
         "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality", "rpt_quarantine_monthly",
     } <= models  # fmt: skip
     assert pipeline.scalar("select count(*) from marts.fct_transactions") == 4000
+
+
+def contracted_models(pipeline: Pipeline) -> dict[str, dict]:
+    """The models with an enforced contract, from the manifest of the last dbt command."""
+    manifest = json.loads((Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+    return {
+        f"{node['schema']}.{node['name']}": node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+    }
+
+
+def test_contracts_are_enforced_by_postgresql(pipeline: Pipeline) -> None:
+    """Every mart and report table is contracted, and its not-null columns and checks exist in
+    PostgreSQL, which refuses a violating row whoever writes it (no data test re-reads them)."""
+    contracted = contracted_models(pipeline)
+    tables = {f"{schema}.{table}" for schema, table in pipeline.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = any(%s) and table_type = 'BASE TABLE'", (list(MARTS),),
+    )}  # fmt: skip
+    assert tables <= set(contracted), f"tables without a contract: {tables - set(contracted)}"
+    for table, node in contracted.items():
+        declared_not_null = {
+            name for name, column in node["columns"].items()
+            if any(c["type"] == "not_null" for c in column["constraints"])
+        }  # fmt: skip
+        declared_checks = sum(
+            c["type"] == "check" for column in node["columns"].values() for c in column["constraints"]
+        ) + sum(c["type"] == "check" for c in node["constraints"])
+        schema, name = table.split(".")
+        not_null = {
+            column for (column,) in pipeline.query(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s and is_nullable = 'NO'", (schema, name),
+            )
+        }  # fmt: skip
+        checks = pipeline.scalar(
+            "select count(*) from pg_constraint where contype = 'c' and conrelid = %s::regclass", (table,)
+        )
+        assert not_null == declared_not_null, table
+        assert checks == declared_checks, table
+    # A row breaking a constraint is refused, with the column named.
+    with pipeline.stack.warehouse() as conn:
+        with pytest.raises(psycopg.errors.NotNullViolation, match='column "brand"'):
+            conn.execute("insert into reports.rpt_monthly_brand_sales (month, turnover_rank) values (current_date, 1)")
+        with pytest.raises(psycopg.errors.CheckViolation, match="turnover_share"):
+            conn.execute(
+                "insert into reports.rpt_monthly_brand_sales (month, brand, turnover_rank, turnover_share) "
+                "values (current_date, 'x', 1, 2)"
+            )
 
 
 def test_marts_equal_totals_computed_from_the_source_files(pipeline: Pipeline) -> None:
