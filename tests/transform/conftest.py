@@ -18,6 +18,8 @@ import pytest
 
 from tests.support.stack import ROOT, Stack
 
+# The schemas the report reader sees: every table dbt builds from staging.
+MARTS = ("marts", "reports")
 ELT = ("run", "tap-postgres", "target-postgres", "tap-csv", "target-postgres", "dbt:build")
 
 
@@ -56,6 +58,18 @@ class Pipeline:
             f"{label}: meltano run {self.timings[label]:.1f} s, of which dbt build {dbt_elapsed['elapsed_time']:.1f} s"
         )
         return run
+
+    def manifest(self) -> dict:
+        """dbt's manifest.json, as the last dbt command wrote it."""
+        return json.loads((Path(self.stack.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+
+    def mart_tables(self) -> list[tuple[str, str]]:
+        """(schema, table) of every base table of the marts and reports schemas."""
+        return self.query(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
+            (list(MARTS),),
+        )
 
     def run_results(self) -> dict[str, dict]:
         """dbt's run_results.json of the last dbt command, by node unique_id."""

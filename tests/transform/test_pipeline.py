@@ -19,7 +19,6 @@ from infinit.demo_data import CATALOG
 from tests.transform.conftest import Pipeline
 
 PARIS = ZoneInfo("Europe/Paris")
-MARTS = ("marts", "reports")
 # Columns that record *when* something was loaded or built, not what the data says.
 VOLATILE = {"_dbt_updated_at", "loaded_at", "last_loaded_at", "moved_from_sale_date"}
 
@@ -63,13 +62,8 @@ def monthly_totals(rows: dict[int, dict[str, object]]) -> dict[str, tuple]:
 # --- warehouse snapshots -------------------------------------------------------------------
 def snapshot(pipeline: Pipeline) -> dict[str, tuple[int, str]]:
     """Row count and content checksum (volatile load/build times left out) of every mart."""
-    tables = pipeline.query(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
-        (list(MARTS),),
-    )
     result = {}
-    for schema, table in tables:
+    for schema, table in pipeline.mart_tables():
         columns = [
             name
             for (name,) in pipeline.query(
@@ -112,10 +106,9 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
 
 def contracted_models(pipeline: Pipeline) -> dict[str, dict]:
     """The models with an enforced contract, from the manifest of the last dbt command."""
-    manifest = json.loads((Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
     return {
         f"{node['schema']}.{node['name']}": node
-        for node in manifest["nodes"].values()
+        for node in pipeline.manifest()["nodes"].values()
         if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
     }
 
@@ -124,10 +117,7 @@ def test_contracts_are_enforced_by_postgresql(pipeline: Pipeline) -> None:
     """Every mart and report table is contracted, and its not-null columns and checks exist in
     PostgreSQL, which refuses a violating row whoever writes it (no data test re-reads them)."""
     contracted = contracted_models(pipeline)
-    tables = {f"{schema}.{table}" for schema, table in pipeline.query(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema = any(%s) and table_type = 'BASE TABLE'", (list(MARTS),),
-    )}  # fmt: skip
+    tables = {f"{schema}.{table}" for schema, table in pipeline.mart_tables()}
     assert tables <= set(contracted), f"tables without a contract: {tables - set(contracted)}"
     for table, node in contracted.items():
         declared_not_null = {
@@ -339,7 +329,7 @@ def test_docs_generate(pipeline: Pipeline) -> None:
     pipeline.meltano("invoke", "dbt", "docs", "generate")
     target = Path(pipeline.stack.env["DBT_TARGET_PATH"])
     catalog = json.loads((target / "catalog.json").read_text())
-    manifest = json.loads((target / "manifest.json").read_text())
+    manifest = pipeline.manifest()
     assert "model.infinit.rpt_monthly_sales" in catalog["nodes"]
     undocumented = [
         f"{node['name']}.{column}" if column else node["name"]
