@@ -113,9 +113,24 @@ def contracted_models(pipeline: Pipeline) -> dict[str, dict]:
     }
 
 
+def declared_keys(node: dict) -> set[tuple[str, tuple[str, ...]]]:
+    """A contracted model's primary key and unique constraints, as pg_constraint spells them:
+    ('p' or 'u', columns), column-level ones included."""
+    kinds = {"primary_key": "p", "unique": "u"}
+    model_level = {(kinds[c["type"]], tuple(c["columns"])) for c in node["constraints"] if c["type"] in kinds}
+    column_level = {
+        (kinds[c["type"]], (name,))
+        for name, column in node["columns"].items()
+        for c in column["constraints"]
+        if c["type"] in kinds
+    }
+    return model_level | column_level
+
+
 def test_contracts_are_enforced_by_postgresql(pipeline: Pipeline) -> None:
-    """Every mart and report table is contracted, and its not-null columns and checks exist in
-    PostgreSQL, which refuses a violating row whoever writes it (no data test re-reads them)."""
+    """Every mart and report table is contracted, and its not-null columns, checks and keys
+    exist in PostgreSQL, which refuses a violating row whoever writes it (no data test re-reads
+    them)."""
     contracted = contracted_models(pipeline)
     tables = {f"{schema}.{table}" for schema, table in pipeline.mart_tables()}
     assert tables <= set(contracted), f"tables without a contract: {tables - set(contracted)}"
@@ -137,8 +152,18 @@ def test_contracts_are_enforced_by_postgresql(pipeline: Pipeline) -> None:
         checks = pipeline.scalar(
             "select count(*) from pg_constraint where contype = 'c' and conrelid = %s::regclass", (table,)
         )
+        keys = {
+            (kind, tuple(columns)) for kind, columns in pipeline.query(
+                "select contype, array_agg(attname::text order by key.n) from pg_constraint "
+                "cross join unnest(conkey) with ordinality as key(attnum, n) "
+                "join pg_attribute on attrelid = conrelid and pg_attribute.attnum = key.attnum "
+                "where contype in ('p', 'u') and conrelid = %s::regclass group by pg_constraint.oid, contype",
+                (table,),
+            )
+        }  # fmt: skip
         assert not_null == declared_not_null, table
         assert checks == declared_checks, table
+        assert keys == declared_keys(node), table
     # A row breaking a constraint is refused, with the column named.
     with pipeline.stack.warehouse() as conn:
         with pytest.raises(psycopg.errors.NotNullViolation, match='column "brand"'):
@@ -147,6 +172,10 @@ def test_contracts_are_enforced_by_postgresql(pipeline: Pipeline) -> None:
             conn.execute(
                 "insert into reports.rpt_monthly_brand_sales (month, brand, turnover_rank, turnover_share) "
                 "values (current_date, 'x', 1, 2)"
+            )
+        with pytest.raises(psycopg.errors.UniqueViolation, match=r"\(month, brand\)"):
+            conn.execute(
+                "insert into reports.rpt_monthly_brand_sales select * from reports.rpt_monthly_brand_sales limit 1"
             )
 
 

@@ -1,6 +1,5 @@
-{{ config(indexes=[
-    {'columns': ['sale_date']}, {'columns': ['month']}, {'columns': ['client_id']},
-]) }}
+-- The primary key (sale_date, client_id, product_id: YAML) serves the day filters.
+{{ config(indexes=[{'columns': ['month']}, {'columns': ['client_id']}]) }}
 
 -- One row per local day, client and car model: the cockpit's client filter. fct_sales_daily
 -- has this grain already; the report adds the names.

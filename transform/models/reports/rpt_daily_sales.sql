@@ -1,4 +1,5 @@
-{{ config(indexes=[{'columns': ['sale_date']}, {'columns': ['month']}]) }}
+-- The primary key (sale_date, product_id: YAML) serves the day filters.
+{{ config(indexes=[{'columns': ['month']}]) }}
 
 -- One row per local day and car model that sold: the cockpit's daily charts.
 with

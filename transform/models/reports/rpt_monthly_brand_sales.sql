@@ -1,5 +1,4 @@
-{{ config(indexes=[{'columns': ['month']}]) }}
-
+-- The primary key (month, brand: YAML) serves the month filters.
 -- One row per local month and brand that sold: value, rank and share of the month.
 with
 

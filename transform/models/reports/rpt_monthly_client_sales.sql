@@ -1,4 +1,5 @@
-{{ config(indexes=[{'columns': ['month']}, {'columns': ['client_id']}]) }}
+-- The primary key (month, client_id: YAML) serves the month filters.
+{{ config(indexes=[{'columns': ['client_id']}]) }}
 
 -- One row per local month and client that bought: value, rank and share of the month.
 -- No email here: the report reader sees the domain only.

@@ -1,4 +1,5 @@
-{{ config(indexes=[{'columns': ['month']}, {'columns': ['product_id']}]) }}
+-- The primary key (month, product_id: YAML) serves the month filters.
+{{ config(indexes=[{'columns': ['product_id']}]) }}
 
 -- One row per local month and car model that sold: value, rank and share of the month.
 with

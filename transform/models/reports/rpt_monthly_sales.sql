@@ -1,5 +1,4 @@
-{{ config(indexes=[{'columns': ['month'], 'unique': true}]) }}
-
+-- The primary key (month: YAML) serves the month filters.
 -- One row per local month of the data's range (months without sales show zeros), with
 -- month-over-month and year-over-year comparisons. Ratios are null when undefined.
 {% set compared = [

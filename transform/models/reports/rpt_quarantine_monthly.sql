@@ -1,5 +1,4 @@
-{{ config(indexes=[{'columns': ['month']}]) }}
-
+-- The primary key (month, source, reason: YAML) serves the month filters.
 -- Quarantined rows per local month of their load, source and reason.
 with
 

@@ -1,8 +1,10 @@
 {#-
-    A previous-period column is null exactly on the first month of the model and filled on
+    Previous-period columns are null exactly on the first month of the model and filled on
     every later one (the original tested such columns not_null, which the first month breaks).
+    Model-level, one node for all of a model's `columns`: a failing row names its month and
+    column.
 -#}
-{% test null_only_in_first_month(model, column_name, month_column='month') %}
+{% test null_only_in_first_month(model, columns, month_column='month') %}
 
 with
 
@@ -10,13 +12,16 @@ bounds as (
     select min({{ month_column }}) as first_month from {{ model }}
 )
 
-select
-    {{ month_column }},
-    {{ column_name }}
-from {{ model }}
-cross join bounds
-where
-    ({{ month_column }} = bounds.first_month and {{ column_name }} is not null)
-    or ({{ month_column }} > bounds.first_month and {{ column_name }} is null)
+{% for column in columns %}
+    select
+        {{ month_column }},
+        '{{ column }}' as column_name
+    from {{ model }}
+    cross join bounds
+    where
+        ({{ month_column }} = bounds.first_month and {{ column }} is not null)
+        or ({{ month_column }} > bounds.first_month and {{ column }} is null)
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
 
 {% endtest %}
