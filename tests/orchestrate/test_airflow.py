@@ -16,7 +16,9 @@ JOBS = {
     "elt": ELT_STEPS,
     "reports": ["reports_all"],
     "elt-reports": [*ELT_STEPS, "reports_all"],
+    "audit": ["dbt_test-all-rows"],
 }
+SCHEDULES = {"daily-elt-reports", "weekly-audit"}
 
 
 def chain(tasks: dict) -> list[str]:
@@ -33,11 +35,14 @@ def chain(tasks: dict) -> list[str]:
 def test_dagbag_has_every_schedule_and_job(airflow: Airflow) -> None:
     bag = airflow.dagbag()
     assert bag["import_errors"] == {}
-    assert set(bag["dags"]) == {"daily-elt-reports", *JOBS}
+    assert set(bag["dags"]) == {*SCHEDULES, *JOBS}
 
     daily = bag["dags"]["daily-elt-reports"]
     assert daily["schedule"] == "0 6 * * *"
     assert chain(daily["tasks"]) == [*ELT_STEPS, "reports_all"]
+    weekly = bag["dags"]["weekly-audit"]
+    assert weekly["schedule"] == "0 7 * * 0"
+    assert chain(weekly["tasks"]) == ["dbt_test-all-rows"]
     for name, steps in JOBS.items():
         dag = bag["dags"][name]
         assert dag["schedule"] is None, f"{name} is a manual DAG"
@@ -108,4 +113,4 @@ def test_meltano_invoke_airflow_sees_the_generated_dags(airflow: Airflow, stack:
     stack.meltano("invoke", "airflow:migrate", env=env)
     listed = stack.meltano("invoke", "airflow", "dags", "list", "--local", "-o", "json", env=env).stdout
     dags = json.loads(listed[listed.index("[") :])
-    assert {d["dag_id"] for d in dags} == {"daily-elt-reports", *JOBS}
+    assert {d["dag_id"] for d in dags} == {*SCHEDULES, *JOBS}

@@ -329,6 +329,42 @@ def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> N
     assert failed_nodes(pipeline) == {}
 
 
+def failed_test_names(pipeline: Pipeline) -> set[str]:
+    """Names of the failed nodes of the last dbt command, without dbt's hash suffix."""
+    return {uid.split(".")[2] for uid in failed_nodes(pipeline)}
+
+
+def test_a_daily_build_tests_the_rows_it_wrote_and_the_audit_tests_every_row(pipeline: Pipeline) -> None:
+    """The row-level tests of the incremental marts read only the rows of the model's latest
+    run (`where: __latest_run__`, transform/macros/test_scope.sql); the weekly `audit` job
+    (`dbt:test-all-rows`) reads every row. A bad row is caught by the run that writes it, or
+    by the audit if it sits in rows written before."""
+    relationship = {"relationships_fct_transactions_product_id__product_id__ref_dim_cars_"}
+    latest = "select max(_dbt_updated_at) from marts.fct_transactions"
+    older, newer = (
+        pipeline.scalar(f"select min(transaction_id) from marts.fct_transactions where _dbt_updated_at {op} ({latest})")
+        for op in ("<", "=")
+    )
+    assert older is not None and newer is not None, "the earlier tests left rows of several runs"
+    # The fact's relationships tests alone: assert_daily_sales_match_fact, which reads the whole
+    # fact in every build, would see a changed product id too.
+    daily = ("invoke", "dbt", "test", "--select", "test_name:relationships,fct_transactions")
+    for sale, caught_daily in ((older, False), (newer, True)):
+        product = pipeline.scalar("select product_id from marts.fct_transactions where transaction_id = %s", (sale,))
+        with pipeline.stack.warehouse() as conn:
+            conn.execute("update marts.fct_transactions set product_id = 999999 where transaction_id = %s", (sale,))
+        try:
+            assert (pipeline.meltano(*daily, check=False).returncode != 0) is caught_daily, sale
+            assert failed_test_names(pipeline) == (relationship if caught_daily else set()), sale
+            assert pipeline.meltano("run", "dbt:test-all-rows", check=False).returncode != 0
+            assert relationship <= failed_test_names(pipeline)
+        finally:
+            with pipeline.stack.warehouse() as conn:
+                conn.execute(
+                    "update marts.fct_transactions set product_id = %s where transaction_id = %s", (product, sale)
+                )
+
+
 # The constant that transform/macros/watermark.sql writes into an incremental model's filter.
 WATERMARK = re.compile(r"> \(timestamptz 'epoch' \+ (\d+) \* interval '1 microsecond'\)")
 
