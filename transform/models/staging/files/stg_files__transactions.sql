@@ -7,6 +7,7 @@
         indexes=[
             {'columns': ['transaction_id'], 'unique': true},
             {'columns': ['loaded_at']},
+            {'columns': ['_dbt_updated_at']},
         ],
     )
 }}
@@ -95,7 +96,8 @@ final as (
         extracted_at,
         source_file,
         source_file_mtime,
-        source_lineno
+        source_lineno,
+        now() as _dbt_updated_at
     from newer
 
 )
