@@ -18,15 +18,23 @@
     {%- if this is string -%}
         coalesce(({{ newest }}), '-infinity'::timestamptz)
     {%- else -%}
-        {%- set micros = none -%}
-        {%- if execute -%}
-            {%- set query = 'select (extract(epoch from (' ~ newest ~ ')) * 1000000)::bigint' -%}
-            {%- set micros = run_query(query).columns[0].values()[0] -%}
-        {%- endif -%}
-        {%- if micros is none -%}
-            '-infinity'::timestamptz
-        {%- else -%}
-            (timestamptz 'epoch' + {{ micros }} * interval '1 microsecond')
-        {%- endif -%}
+        {{ timestamp_constant(newest) or "'-infinity'::timestamptz" }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The timestamptz that a one-value `query` returns, read now and written as an exact SQL
+    constant (microseconds since the epoch as a bigint: no time zone, no rounding). none when
+    the value is null, and at parse time, when nothing may be queried.
+-#}
+{% macro timestamp_constant(query) -%}
+    {%- if not execute -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set micros_query = 'select (extract(epoch from (' ~ query ~ ')) * 1000000)::bigint' -%}
+    {%- set micros = run_query(micros_query).columns[0].values()[0] -%}
+    {%- if micros is none -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- do return("(timestamptz 'epoch' + " ~ micros ~ " * interval '1 microsecond')") -%}
 {%- endmacro %}
