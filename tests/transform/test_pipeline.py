@@ -335,7 +335,7 @@ def failed_test_names(pipeline: Pipeline) -> set[str]:
 
 
 def test_a_daily_build_tests_the_rows_it_wrote_and_the_audit_tests_every_row(pipeline: Pipeline) -> None:
-    """The row-level tests of the incremental marts read only the rows of the model's latest
+    """The row-level tests of the incremental tables read only the rows of the model's latest
     run (`where: __latest_run__`, transform/macros/test_scope.sql); the weekly `audit` job
     (`dbt:test-all-rows`) reads every row. A bad row is caught by the run that writes it, or
     by the audit if it sits in rows written before."""
