@@ -334,6 +334,15 @@ def failed_test_names(pipeline: Pipeline) -> set[str]:
     return {uid.split(".")[2] for uid in failed_nodes(pipeline)}
 
 
+def assert_caught(pipeline: Pipeline, daily: tuple[str, ...], tests: set[str], by_daily: bool, what: object) -> None:
+    """The daily-scoped dbt command fails with exactly `tests` when `by_daily`, passes
+    otherwise; the weekly audit (every row) fails with `tests` among its failures."""
+    assert (pipeline.meltano(*daily, check=False).returncode != 0) is by_daily, what
+    assert failed_test_names(pipeline) == (tests if by_daily else set()), what
+    assert pipeline.meltano("run", "dbt:test-all-rows", check=False).returncode != 0
+    assert tests <= failed_test_names(pipeline)
+
+
 def test_a_daily_build_tests_the_rows_it_wrote_and_the_audit_tests_every_row(pipeline: Pipeline) -> None:
     """The row-level tests of the incremental tables read only the rows of the model's latest
     run (`where: __latest_run__`, transform/macros/test_scope.sql); the weekly `audit` job
@@ -346,23 +355,42 @@ def test_a_daily_build_tests_the_rows_it_wrote_and_the_audit_tests_every_row(pip
         for op in ("<", "=")
     )
     assert older is not None and newer is not None, "the earlier tests left rows of several runs"
-    # The fact's relationships tests alone: assert_daily_sales_match_fact, which reads the whole
-    # fact in every build, would see a changed product id too.
+    # The fact's relationships tests alone: assert_daily_sales_match_fact, which compares the
+    # fact with fct_sales_daily on the latest run's days, would see the newer sale's change too.
     daily = ("invoke", "dbt", "test", "--select", "test_name:relationships,fct_transactions")
     for sale, caught_daily in ((older, False), (newer, True)):
         product = pipeline.scalar("select product_id from marts.fct_transactions where transaction_id = %s", (sale,))
         with pipeline.stack.warehouse() as conn:
             conn.execute("update marts.fct_transactions set product_id = 999999 where transaction_id = %s", (sale,))
         try:
-            assert (pipeline.meltano(*daily, check=False).returncode != 0) is caught_daily, sale
-            assert failed_test_names(pipeline) == (relationship if caught_daily else set()), sale
-            assert pipeline.meltano("run", "dbt:test-all-rows", check=False).returncode != 0
-            assert relationship <= failed_test_names(pipeline)
+            assert_caught(pipeline, daily, relationship, caught_daily, sale)
         finally:
             with pipeline.stack.warehouse() as conn:
                 conn.execute(
                     "update marts.fct_transactions set product_id = %s where transaction_id = %s", (product, sale)
                 )
+
+
+def test_a_daily_build_reconciles_the_days_it_wrote_and_the_audit_every_day(pipeline: Pipeline) -> None:
+    """assert_daily_sales_match_fact compares fct_sales_daily with the fact on the days of the
+    latest runs in a daily build (its cost follows the delta), on every day in the audit: a
+    wrong aggregate is caught by the run that writes it, or by the weekly audit."""
+    reconciliation = {"assert_daily_sales_match_fact"}
+    latest = "select max(_dbt_updated_at) from marts.fct_sales_daily"
+    latest_days = f"select sale_date from marts.fct_sales_daily where _dbt_updated_at = ({latest})"
+    older = pipeline.scalar(f"select min(sale_date) from marts.fct_sales_daily where sale_date not in ({latest_days})")
+    newer = pipeline.scalar(f"select min(sale_date) from ({latest_days}) as days")
+    assert older is not None and newer is not None, "the earlier tests left days of several runs"
+    daily = ("invoke", "dbt", "test", "--select", "assert_daily_sales_match_fact")
+    one_row = "ctid = (select min(ctid) from marts.fct_sales_daily where sale_date = %s)"
+    for day, caught_daily in ((older, False), (newer, True)):
+        with pipeline.stack.warehouse() as conn:
+            conn.execute(f"update marts.fct_sales_daily set turnover = turnover + 1 where {one_row}", (day,))
+        try:
+            assert_caught(pipeline, daily, reconciliation, caught_daily, day)
+        finally:
+            with pipeline.stack.warehouse() as conn:
+                conn.execute(f"update marts.fct_sales_daily set turnover = turnover - 1 where {one_row}", (day,))
 
 
 # The constant that transform/macros/watermark.sql writes into an incremental model's filter.
