@@ -34,12 +34,13 @@ def count_rows(path: Path) -> int:
     return int(out.split()[0]) - 1
 
 
-def append_delta(legacy: Path, rows: int, step: int, seed: int = 4242) -> tuple[int, int]:
-    """Append `rows` new sales to the legacy file. Returns (first, last) new transaction_id."""
+def append_delta(legacy: Path, rows: int, step: int, clients: int = 20, seed: int = 4242) -> tuple[int, int]:
+    """Append `rows` new sales, by the generator's `clients` (ids from 201), to the legacy file.
+    Returns (first, last) new transaction_id."""
     existing = count_rows(legacy)
     rng = random.Random(seed + step)
     month = DELTA_MONTHS[(step - 1) % len(DELTA_MONTHS)]
-    client_ids = list(range(201, 221))
+    client_ids = list(range(201, 201 + clients))
     with legacy.open("a", encoding="utf-8", newline="") as out:
         for offset, row in enumerate(transactions(rows, client_ids, month, month, rng)):
             index = existing + offset

@@ -56,7 +56,8 @@ def table(result: dict[str, Any]) -> str:
     copy_s = steps.get("copy", {}).get("seconds") or None
     copy_cpu = _cpu(steps.get("copy", {})) or None
     lines = [
-        f"N = {result['transactions']:,} transactions ({result.get('csv_mb', '?')} MB CSV); "
+        f"N = {result['transactions']:,} transactions, {result.get('clients', 20):,} clients "
+        f"({result.get('csv_mb', '?')} MB CSV); "
         f"{result['machine']['nproc']} cores, {result['machine']['ram_gib']} GiB; "
         f"load {result.get('load_before')} -> {result.get('load_after')}",
         "",
@@ -170,7 +171,8 @@ def markdown(result: dict[str, Any]) -> str:
     copy_cpu = _cpu(steps.get("copy", {})) or None
     m = result["machine"]
     lines = [
-        f"{result['transactions']:,} transactions ({result.get('csv_mb', '?')} MB CSV), run {result['started_at']}; "
+        f"{result['transactions']:,} transactions, {result.get('clients', 20):,} clients "
+        f"({result.get('csv_mb', '?')} MB CSV), run {result['started_at']}; "
         f"{m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB; load average {result.get('load_before')} before, "
         f"{result.get('load_after')} after.",
         "",

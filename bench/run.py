@@ -57,7 +57,9 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: Path, short: bool) -> dict[str, Any]:
+def project_pipeline(
+    stack: Stack, legacy: Path, n: int, clients: int, delta_pct: float, log: Path, short: bool
+) -> dict[str, Any]:
     """Backfill EL, full dbt build, then +delta and the incremental job, then +delta and dbt alone."""
     steps: dict[str, Any] = {}
     dbt = project.Dbt(stack, log)
@@ -71,7 +73,7 @@ def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: 
         say("project: Meltano's dbt env does not resolve (/transform): dbt runs from its plugin venv")
 
     delta = max(1, round(n * delta_pct / 100))
-    first, last = data.append_delta(legacy, delta, step=1)
+    first, last = data.append_delta(legacy, delta, step=1, clients=clients)
     if dbt.via_meltano:
         say(f"project: +{delta} rows (ids {first}..{last}), meltano run elt")
         steps["elt_incremental"] = {**project.step(stack, "run", "elt", log=log), "delta_rows": delta}
@@ -93,13 +95,13 @@ def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: 
         if dbt_part:  # the elt's own dbt step, timed apart
             steps["dbt_incremental"] = {"command": "dbt build (last block of the incremental elt)", "seconds": dbt_part}
         return steps
-    first, last = data.append_delta(legacy, delta, step=2)
+    first, last = data.append_delta(legacy, delta, step=2, clients=clients)
     say(f"project: +{delta} rows (ids {first}..{last}), meltano run el, then dbt build alone")
     steps["el_incremental"] = {**project.step(stack, "run", "el", log=log), "delta_rows": delta}
     steps["dbt_incremental"] = dbt("build")
     # With a 24 h lookback (load_lookback_minutes, default 0) every load of the last day is
     # re-read: in this bench that is all of them. Shows what such a safety margin costs.
-    first, last = data.append_delta(legacy, delta, step=3)
+    first, last = data.append_delta(legacy, delta, step=3, clients=clients)
     say(f"project: +{delta} rows (ids {first}..{last}), meltano run el, dbt build with lookback 24 h")
     steps["el_incremental_2"] = {**project.step(stack, "run", "el", log=log), "delta_rows": delta}
     steps["dbt_incremental_lookback24h"] = dbt("build", "--vars", '{"load_lookback_minutes": 1440}')
@@ -111,6 +113,12 @@ def project_pipeline(stack: Stack, legacy: Path, n: int, delta_pct: float, log: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--transactions", "-n", type=int, default=1_000_000)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=20,
+        help="clients in clients.json (default 20, the source's today): the client-grain tables grow with it",
+    )
     parser.add_argument("--delta-pct", type=float, default=1.0, help="size of each incremental delta, %% of N")
     parser.add_argument("--query-runs", type=int, default=30)
     parser.add_argument("--skip-peers", action="store_true", help="skip pandas and dlt (quick iterations)")
@@ -137,18 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {
         "started_at": stamp,
         "transactions": n,
+        "clients": args.clients,
         "machine": machine(),
         "load_before": loadavg(),
         "steps": {},
     }
-    say(f"N={n}, work dir {work.relative_to(ROOT)}, load {result['load_before']}")
+    say(f"N={n}, {args.clients} clients, work dir {work.relative_to(ROOT)}, load {result['load_before']}")
     try:
         with start_stack(work / "stack") as stack:
             stack.env["MELTANO_PROJECT_ROOT"] = str(ROOT)  # as tests/orchestrate does
             measure.SERVER_PIDS[:] = server_pids(stack)
             drops = stack.drops
             t0 = time.perf_counter()
-            stack.python("-m", "infinit.demo_data", "--transactions", str(n), "--out", str(drops))
+            stack.python(
+                "-m", "infinit.demo_data", "--transactions", str(n), "--clients", str(args.clients), "--out", str(drops)
+            )
             legacy = drops / "transactions.csv"
             clean = work / "clean" / "transactions.csv"
             clean.parent.mkdir()
@@ -170,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 say("peer: dlt (defaults)")
                 steps["dlt"] = floor.dlt_load(stack, peers_csv, log, work)
             if not args.skip_project:
-                steps.update(project_pipeline(stack, legacy, n, args.delta_pct, log, args.short))
+                steps.update(project_pipeline(stack, legacy, n, args.clients, args.delta_pct, log, args.short))
                 say(f"queries: {args.query_runs} runs of each report/cockpit query")
                 try:
                     # Imported when reached (a long run picks up fixes made meanwhile).

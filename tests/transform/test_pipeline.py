@@ -60,20 +60,21 @@ def monthly_totals(rows: dict[int, dict[str, object]]) -> dict[str, tuple]:
 
 
 # --- warehouse snapshots -------------------------------------------------------------------
+def stable_columns(pipeline: Pipeline, schema: str, table: str) -> str:
+    """The table's columns, quoted, in order, without the volatile load/build times."""
+    columns = pipeline.query(
+        "select column_name from information_schema.columns where table_schema = %s "
+        "and table_name = %s order by ordinal_position",
+        (schema, table),
+    )
+    return ", ".join(f'"{name}"' for (name,) in columns if name not in VOLATILE)
+
+
 def snapshot(pipeline: Pipeline) -> dict[str, tuple[int, str]]:
     """Row count and content checksum (volatile load/build times left out) of every mart."""
     result = {}
     for schema, table in pipeline.mart_tables():
-        columns = [
-            name
-            for (name,) in pipeline.query(
-                "select column_name from information_schema.columns where table_schema = %s "
-                "and table_name = %s order by ordinal_position",
-                (schema, table),
-            )
-            if name not in VOLATILE
-        ]
-        cols = ", ".join(f'"{c}"' for c in columns)
+        cols = stable_columns(pipeline, schema, table)
         count, checksum = pipeline.query(
             f"select count(*), md5(coalesce(string_agg(r::text, '|' order by r::text), '')) "
             f'from (select {cols} from "{schema}"."{table}") as r'
@@ -327,6 +328,51 @@ def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> N
     kept, afresh = daily_sales_as_rebuilt(pipeline)
     assert kept == afresh
     assert failed_nodes(pipeline) == {}
+
+
+def table_rows(pipeline: Pipeline, table: str) -> list[tuple]:
+    """Every row of a table, sorted, without the volatile build-time columns."""
+    cols = stable_columns(pipeline, *table.split("."))
+    return pipeline.query(f"select {cols} from {table} order by {cols}")
+
+
+def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(pipeline: Pipeline) -> None:
+    """rpt_daily_sales and rpt_daily_client_sales rewrite only the days whose sales changed
+    and the rows of a car or client whose name changed, and then equal their full rebuild."""
+    stack = pipeline.stack
+    clients_file = stack.drops / "clients.json"
+    clients = json.loads(clients_file.read_text(encoding="utf-8"))
+    next(c for c in clients if c["client_id"] == 203)["name"] = "Renamed Client"
+    clients_file.write_text(json.dumps(clients, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    with stack.operations() as ops:
+        ops.execute("update cars set car_model = 'Renamed Model' where car_id = 105")
+    path = stack.drops / "transactions.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        last_index = int(list(csv.reader(fh))[-1][0])
+    with path.open("a", encoding="utf-8", newline="") as fh:  # one new sale, on a new day
+        csv.writer(fh, lineterminator="\n").writerow(
+            [last_index + 1, 7000, 101, 201, 1, "15000.00", "2024-10-02 10:00:00"]
+        )
+    reports = {  # report: the rows this run must rewrite, and only those
+        "reports.rpt_daily_sales": "sale_date = '2024-10-02' or product_id = 105",
+        "reports.rpt_daily_client_sales": "sale_date = '2024-10-02' or product_id = 105 or client_id = 203",
+    }
+    rows_before = {report: pipeline.scalar(f"select count(*) from {report}") for report in reports}
+    pipeline.elt("incremental run, a client and a car renamed, one sale")
+
+    for report, changed in reports.items():
+        latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {report})"
+        rewritten = pipeline.scalar(f"select count(*) from {report} where {latest}")
+        assert rewritten == pipeline.scalar(f"select count(*) from {report} where {changed}"), report
+        assert 0 < rewritten < rows_before[report], report
+        models = pipeline.query(f"select distinct model from {report} where product_id = 105")
+        assert models == [("Renamed Model",)], report
+    names = "select distinct client_name from reports.rpt_daily_client_sales where client_id = 203"
+    assert pipeline.query(names) == [("Renamed Client",)]
+
+    kept = {report: table_rows(pipeline, report) for report in reports}
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "rpt_daily_sales rpt_daily_client_sales")
+    assert {report: table_rows(pipeline, report) for report in reports} == kept
 
 
 def failed_test_names(pipeline: Pipeline) -> set[str]:
