@@ -12,6 +12,7 @@
         ],
         post_hook=[
             "delete from {{ this }} where client_id is null",
+            "{{ analyze_if_new() }}",
         ],
     )
 }}

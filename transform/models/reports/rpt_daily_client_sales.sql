@@ -12,6 +12,7 @@
             {'columns': ['_dbt_updated_at']},
         ],
         pre_hook="{{ delete_daily_report_rows(ref('fct_transactions'), ref('dim_cars'), ref('dim_clients')) }}",
+        post_hook="{{ analyze_if_new() }}",
     )
 }}
 

@@ -11,6 +11,7 @@
             {'columns': ['_dbt_updated_at']},
         ],
         pre_hook="{{ delete_daily_report_rows(ref('fct_transactions'), ref('dim_cars')) }}",
+        post_hook="{{ analyze_if_new() }}",
     )
 }}
 

@@ -9,6 +9,7 @@
             {'columns': ['loaded_at']},
             {'columns': ['_dbt_updated_at']},
         ],
+        post_hook="{{ analyze_if_new() }}",
     )
 }}
 
