@@ -1,14 +1,16 @@
 {#-
     The local days whose sales changed since `since`: the day of each sale fct_transactions
-    (re)wrote after it, and the day a moved sale left (moved_from_sale_date). What an
-    incremental daily table recomputes; `transactions` is fct_transactions (or a CTE of it).
+    (re)wrote after it, and the day a moved sale left (moved_from_sale_date), each once; the
+    new rows are read once. What an incremental daily table recomputes: fct_sales_daily and
+    the daily reports. `transactions` is fct_transactions (or a CTE of it).
 -#}
 {% macro touched_sale_days(transactions, since) -%}
-    select sale_date from {{ transactions }}
-    where _dbt_updated_at > {{ since }}
-    union
-    select moved_from_sale_date from {{ transactions }}
-    where _dbt_updated_at > {{ since }} and moved_from_sale_date is not null
+    select distinct touched.sale_date
+    from {{ transactions }} as rewritten
+    cross join lateral (
+        values (rewritten.sale_date), (rewritten.moved_from_sale_date)
+    ) as touched (sale_date)
+    where rewritten._dbt_updated_at > {{ since }} and touched.sale_date is not null
 {%- endmacro %}
 
 {#-

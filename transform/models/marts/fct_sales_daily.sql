@@ -37,22 +37,9 @@ transactions as not materialized (
 
 {% if is_incremental() %}
 
-    rewritten_sales as (
-
-        select
-            sale_date,
-            moved_from_sale_date
-        from transactions
-        where _dbt_updated_at > {{ watermark('_dbt_updated_at') }}
-
-    ),
-
     touched_days as (
 
-        select sale_date from rewritten_sales
-        union
-        select moved_from_sale_date from rewritten_sales
-        where moved_from_sale_date is not null
+        {{ touched_sale_days('transactions', watermark('_dbt_updated_at')) }}
 
     ),
 
