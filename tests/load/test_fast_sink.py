@@ -163,3 +163,33 @@ def test_numbers_land_with_the_digits_the_json_wrote(demo_stack: Stack, stack: S
         (4, "-0.00000015"),
         (5, None),
     ]
+
+
+def test_raw_tables_are_indexed_and_summarised_by_load_time(demo_stack: Stack, stack: Stack) -> None:
+    """Each raw table gets a BRIN index on its load time (the expression dbt staging filters
+    on), summarised to its last page at the end of every load and analysed after its first; a
+    table that predates the index gets it on its next load."""
+    messages = tap_output(demo_stack, "tap-csv")
+    warehouse = stack.fresh("sink_load_time")
+    index = "raw.transactions__load_time"
+
+    def check(loaded_rows: int) -> None:
+        definition = warehouse.query("select indexdef from pg_indexes where schemaname = 'raw' and indexname = %s",
+                                     (index.split(".")[1],))  # fmt: skip
+        assert definition, f"no {index} after a load"
+        assert "USING brin (COALESCE(_sdc_batched_at, _sdc_extracted_at))" in definition[0][0]
+        assert warehouse.query("select count(*) from raw.transactions")[0][0] == loaded_rows
+        # Nothing left to summarise: every range, the last partial one too, has its summary.
+        assert warehouse.query("select brin_summarize_new_values(%s::regclass)", (index,))[0][0] == 0
+        analysed = warehouse.query(
+            "select coalesce(last_analyze, last_autoanalyze) is not null from pg_stat_user_tables"
+            " where relid = 'raw.transactions'::regclass"
+        )
+        assert analysed == [(True,)], "the first load did not analyse raw.transactions"
+
+    load(warehouse, "target-postgres", messages)
+    check(4000)
+    with warehouse.warehouse() as conn:  # a table loaded before the index existed
+        conn.execute(f"drop index {index}")
+    load(warehouse, "target-postgres", messages)
+    check(8000)

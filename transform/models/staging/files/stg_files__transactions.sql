@@ -24,11 +24,9 @@ source as (
 
     select * from {{ source('files', 'transactions') }}
     {% if is_incremental() %}
-        where
-            {{ load_time(source('files', 'transactions')) }}
-            > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
-            -- a row without any load time is never skipped (re-read and compared every run)
-            or {{ load_time(source('files', 'transactions')) }} is null
+        where {{ loaded_after(
+            source('files', 'transactions'), watermark('loaded_at', var('load_lookback_minutes'))
+        ) }}
     {% endif %}
 
 ),
