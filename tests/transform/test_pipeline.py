@@ -500,6 +500,24 @@ def test_staging_reads_new_raw_rows_through_the_loaders_load_time_index(pipeline
             assert counts[0] == counts[1], f"since {since}: {counts[0]} rows through the index filter, {counts[1]}"
 
 
+def test_dimensions_find_the_sold_ids_one_index_probe_each(pipeline: Pipeline) -> None:
+    """The inferred members of dim_cars and dim_clients come from the ids staging's sales
+    reference, walked through staging's indexes on product_id and client_id (one probe per id,
+    macros/distinct_values.sql) rather than read from every sale; the dimensions still hold a
+    member for every id sold."""
+    pipeline.meltano("invoke", "dbt", "compile", "--select", "dim_cars dim_clients")
+    compiled = Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "compiled" / "infinit" / "models" / "marts"
+    for dimension, key in (("dim_cars", "product_id"), ("dim_clients", "client_id")):
+        sql = (compiled / f"{dimension}.sql").read_text()
+        assert "with recursive walk" in sql, f"{dimension}: the sold ids are not read through the {key} index"
+        missing = pipeline.scalar(
+            f"select count(distinct sales.{key}) from staging.stg_files__transactions as sales"
+            f" where sales.{key} is not null and not exists"
+            f" (select from marts.{dimension} as members where members.{key} = sales.{key})"
+        )
+        assert missing == 0, f"{dimension}: {missing} ids sold without a member"
+
+
 def test_docs_generate(pipeline: Pipeline) -> None:
     pipeline.meltano("invoke", "dbt", "docs", "generate")
     target = Path(pipeline.stack.env["DBT_TARGET_PATH"])

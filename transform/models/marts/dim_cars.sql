@@ -9,9 +9,10 @@ cars as (
 
 ),
 
-transactions as (
+sold as (
 
-    select * from {{ ref('stg_files__transactions') }}
+    -- the car ids sold, one index probe each (macros/distinct_values.sql)
+    {{ distinct_values(ref('stg_files__transactions'), 'product_id') }}
 
 ),
 
@@ -30,18 +31,16 @@ catalog as (
 
 inferred as (
 
-    select distinct
-        transactions.product_id,
+    select
+        sold.product_id,
         'Unknown'::text as brand,
-        ('Unknown #' || transactions.product_id::text)::text as model,
+        ('Unknown #' || sold.product_id::text)::text as model,
         null::numeric as list_price,
         false as is_active,
         true as is_unknown
-    from transactions
-    left join cars on transactions.product_id = cars.product_id
-    where
-        cars.product_id is null
-        and transactions.product_id is not null
+    from sold
+    left join cars on sold.product_id = cars.product_id
+    where cars.product_id is null
 
 ),
 

@@ -9,9 +9,10 @@ clients as (
 
 ),
 
-transactions as (
+sold as (
 
-    select * from {{ ref('stg_files__transactions') }}
+    -- the client ids sold, one index probe each (macros/distinct_values.sql)
+    {{ distinct_values(ref('stg_files__transactions'), 'client_id') }}
 
 ),
 
@@ -28,16 +29,14 @@ known as (
 
 inferred as (
 
-    select distinct
-        transactions.client_id,
-        ('Unknown #' || transactions.client_id::text)::text as client_name,
+    select
+        sold.client_id,
+        ('Unknown #' || sold.client_id::text)::text as client_name,
         null::text as email_domain,
         true as is_unknown
-    from transactions
-    left join clients on transactions.client_id = clients.client_id
-    where
-        clients.client_id is null
-        and transactions.client_id is not null
+    from sold
+    left join clients on sold.client_id = clients.client_id
+    where clients.client_id is null
 
 ),
 
