@@ -375,6 +375,45 @@ def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(
     assert {report: table_rows(pipeline, report) for report in reports} == kept
 
 
+def append_sale(pipeline: Pipeline, transaction_id: int, sold_at: str) -> None:
+    """One new sale (car 101, client 201) at the end of the transactions file, legacy shape."""
+    path = pipeline.stack.drops / "transactions.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        last_index = int(list(csv.reader(fh))[-1][0])
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow([last_index + 1, transaction_id, 101, 201, 1, "15000.00", sold_at])
+
+
+def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_after_a_rename(
+    pipeline: Pipeline,
+) -> None:
+    """fct_transactions_month rewrites the months whose sales changed and the month after each
+    (their previous-month values); a renamed car moves sales between names in any month, so
+    then it rewrites every month. Either way it equals its full rebuild."""
+    table = "marts.fct_transactions_month"
+    latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {table})"
+    months = pipeline.query(f"select distinct month from {table} order by 1")
+    march = next(month for (month,) in months if month.isoformat().endswith("-03-01") and month != months[-1][0])
+    append_sale(pipeline, 7100, f"{march.isoformat()[:8]}15 10:00:00")  # a new sale in a month mid-history
+    rows_before = pipeline.scalar(f"select count(*) from {table}")
+    pipeline.elt("incremental run, one sale in an old month")
+    rewritten = pipeline.query(f"select distinct month from {table} where {latest} order by 1")
+    assert rewritten == [(march,), (march.replace(month=4),)]
+    assert pipeline.scalar(f"select count(*) from {table} where {latest}") < rows_before
+    kept = table_rows(pipeline, table)
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
+    assert table_rows(pipeline, table) == kept
+
+    with pipeline.stack.operations() as ops:
+        ops.execute("update cars set car_model = 'Renamed Again' where car_id = 105")
+    pipeline.elt("incremental run, a car renamed")
+    assert pipeline.scalar(f"select count(*) from {table} where not ({latest})") == 0
+    assert pipeline.query(f"select distinct model from {table} where model like 'Renamed%'") == [("Renamed Again",)]
+    kept = table_rows(pipeline, table)
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
+    assert table_rows(pipeline, table) == kept
+
+
 def failed_test_names(pipeline: Pipeline) -> set[str]:
     """Names of the failed nodes of the last dbt command, without dbt's hash suffix."""
     return {uid.split(".")[2] for uid in failed_nodes(pipeline)}
