@@ -75,8 +75,11 @@ class LoadTimeIndex:
     range of each 128 pages in a few kB and lets a query for the newest loads skip the rest of
     the history (without it, staging read all 10M rows of raw to find 100,000 new ones). Ranges
     written after the last summary are always read (never a wrong answer), so every load ends by
-    summarising its new pages, a cost proportional to the load. A table never analysed (the
-    first load) is analysed then too, or the planner would not know how selective the filter is.
+    summarising its new pages, a cost proportional to the load. A table without the index (its
+    first load, or one loaded before the index existed) gets it at the end of the load instead:
+    building it over 10M rows takes 1.5 s, summarising them range by range 5.3 s. A table never
+    analysed (the first load) is analysed then too, or the planner would not know how selective
+    the filter is.
     """
 
     COLUMNS = ("_sdc_batched_at", "_sdc_extracted_at")
@@ -88,27 +91,13 @@ class LoadTimeIndex:
         self.index = f"{preparer.quote_schema(schema)}.{preparer.quote(name)}"
         self.name = preparer.quote(name)
 
-    def create(self, connection: sqlalchemy.engine.Connection) -> None:
-        """Creates the index when the table has both columns and no such index yet (checked first:
-        `create index if not exists` would still lock out writers while it looks)."""
-        columns = _scalar(
-            connection,
-            "select count(*) from pg_attribute"
-            " where attrelid = to_regclass(:table) and attname = any(:names) and not attisdropped",
-            table=self.table,
-            names=list(self.COLUMNS),
-        )
-        if columns == len(self.COLUMNS) and not self.exists(connection):
-            connection.exec_driver_sql(f"create index {self.name} on {self.table} using brin (({self.EXPRESSION}))")
-
-    def exists(self, connection: sqlalchemy.engine.Connection) -> bool:
-        return bool(_scalar(connection, "select to_regclass(:index) is not null", index=self.index))
-
-    def summarize(self, connection: sqlalchemy.engine.Connection) -> None:
-        """Summarises the ranges written since the last summary; analyses a never-analysed table."""
-        if not self.exists(connection):
-            return
-        _scalar(connection, "select brin_summarize_new_values(to_regclass(:index))", index=self.index)
+    def refresh(self, connection: sqlalchemy.engine.Connection) -> None:
+        """At the end of a load: the index summarised over the new pages, or built; the table
+        analysed if it never was."""
+        if self.exists(connection):
+            _scalar(connection, "select brin_summarize_new_values(to_regclass(:index))", index=self.index)
+        else:
+            self.create(connection)
         never_analysed = _scalar(
             connection,
             "select coalesce(last_analyze, last_autoanalyze) is null"
@@ -117,6 +106,21 @@ class LoadTimeIndex:
         )
         if never_analysed:
             connection.exec_driver_sql(f"analyze {self.table}")
+
+    def create(self, connection: sqlalchemy.engine.Connection) -> None:
+        """Builds the index when the table has both columns."""
+        columns = _scalar(
+            connection,
+            "select count(*) from pg_attribute"
+            " where attrelid = to_regclass(:table) and attname = any(:names) and not attisdropped",
+            table=self.table,
+            names=list(self.COLUMNS),
+        )
+        if columns == len(self.COLUMNS):
+            connection.exec_driver_sql(f"create index {self.name} on {self.table} using brin (({self.EXPRESSION}))")
+
+    def exists(self, connection: sqlalchemy.engine.Connection) -> bool:
+        return bool(_scalar(connection, "select to_regclass(:index) is not null", index=self.index))
 
 
 def _scalar(connection: sqlalchemy.engine.Connection, sql: str, **params: t.Any) -> t.Any:
@@ -129,21 +133,13 @@ class FastCopySink(PostgresSink):
 
     _row_decoder: RowDecoder | None = None
     _checked_table: sqlalchemy.Table | None = None
-    _load_time_index: LoadTimeIndex | None = None
-
-    def setup(self) -> None:
-        """Stock (schema and table created or altered), then the load-time index."""
-        super().setup()
-        with self.connector._connect() as connection, connection.begin():
-            schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
-            self._load_time_index = LoadTimeIndex(schema, self.table_name, connection.dialect.identifier_preparer)
-            self._load_time_index.create(connection)
 
     def clean_up(self) -> None:
-        """At the end of the stream: the load-time index summarised over this load's pages."""
-        if self._load_time_index is not None:
-            with self.connector._connect() as connection, connection.begin():
-                self._load_time_index.summarize(connection)
+        """At the end of the stream: the load-time index summarised over this load's pages (or
+        built), before stock's clean-up."""
+        with self.connector._connect() as connection, connection.begin():
+            schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
+            LoadTimeIndex(schema, self.table_name, connection.dialect.identifier_preparer).refresh(connection)
         super().clean_up()
 
     def process_batch_files(self, encoding: BaseBatchFileEncoding, files: Sequence[str]) -> None:
