@@ -7,7 +7,7 @@ import csv
 import json
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -388,8 +388,9 @@ def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_aft
     pipeline: Pipeline,
 ) -> None:
     """fct_transactions_month rewrites the months whose sales changed and the month after each
-    (their previous-month values); a renamed car moves sales between names in any month, so
-    then it rewrites every month. Either way it equals its full rebuild."""
+    (their previous-month values), and the months after the data's last month when that moves;
+    a renamed car moves sales between names in any month, so then it rewrites every month.
+    Each time it equals its full rebuild."""
     table = "marts.fct_transactions_month"
     latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {table})"
     months = pipeline.query(f"select distinct month from {table} order by 1")
@@ -400,6 +401,16 @@ def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_aft
     rewritten = pipeline.query(f"select distinct month from {table} where {latest} order by 1")
     assert rewritten == [(march,), (march.replace(month=4),)]
     assert pipeline.scalar(f"select count(*) from {table} where {latest}") < rows_before
+    kept = table_rows(pipeline, table)
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
+    assert table_rows(pipeline, table) == kept
+
+    # A sale two months after the last month: the month between gets its drop-to-zero rows.
+    last = pipeline.scalar(f"select max(month) from {table}")
+    between, new = (date(last.year + (last.month + n - 1) // 12, (last.month + n - 1) % 12 + 1, 1) for n in (1, 2))
+    append_sale(pipeline, 7101, f"{new.isoformat()[:8]}15 10:00:00")
+    pipeline.elt("incremental run, one sale two months after the last")
+    assert pipeline.query(f"select distinct month from {table} where {latest} order by 1") == [(between,), (new,)]
     kept = table_rows(pipeline, table)
     pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
     assert table_rows(pipeline, table) == kept

@@ -5,15 +5,16 @@
 
     A month's rows hold its sales and the previous month's, by brand and model name. So a run
     rewrites each month whose days the fact touched since this table's last run (its newest
-    `_dbt_updated_at`; `touched_sale_days`) and the month after each. It rewrites every month
-    when that is not enough, or cannot be known:
+    `_dbt_updated_at`; `touched_sale_days`) and the month after each, and every month after the
+    data's last month when that moved (a new month: the old last month's "month after" rows
+    now belong in the data; a last month gone: its rows go). It rewrites every month when that
+    is not enough, or cannot be known:
     - a car's name changed (a correction, an inferred member that became known): the car
       dimension's fingerprint (`cars_fingerprint`), stored in every row, differs; a rename can
       move any month's sales from one name to another;
-    - the month spine's first or last month moved (a sale before the first month, a new month):
-      the first month's previous values are null, and a month after the old last month may be
-      missing;
-    - the table was built before it had these columns.
+    - the data's first month moved (a sale before the first month): the first month's previous
+      values are null, the others' are not;
+    - the table is empty, or was built before it had these columns.
     Read when the run starts, before the pre-hook deletes these months' rows and the model
     inserts them again: both see the same constants.
 -#}
@@ -53,25 +54,45 @@
 
         ),
 
+        after_last as (
+
+            select least(built.last_month, spine.last_month) as month
+            from built
+            cross join spine
+
+        ),
+
         months as (
 
-            select distinct rewritten.month, rewritten.month - interval '1 month' as previous_month
+            select rewritten.month
             from touched
             cross join lateral (
                 values (touched.month), ((touched.month + interval '1 month')::date)
             ) as rewritten (month)
+            union
+            select dates.month_start
+            from {{ dates }} as dates
+            cross join after_last
+            where dates.month_start > after_last.month
+            union
+            select rows_built.month
+            from {{ this }} as rows_built
+            cross join after_last
+            where rows_built.month > after_last.month
 
         )
 
         select
-            built.first_month is not distinct from spine.first_month
-            and built.last_month is not distinct from spine.last_month
-            and built.cars_fingerprint is not distinct from ({{ cars_fingerprint(cars) }}) as in_place,
-            (select string_agg(to_char(month, 'YYYY-MM-DD'), ',') from months) as rewrite,
+            built.last_month is not null
+            and built.first_month = spine.first_month
+            and built.cars_fingerprint = ({{ cars_fingerprint(cars) }}) as in_place,
+            (select string_agg(to_char(months.month, 'YYYY-MM-DD'), ',') from months) as rewrite,
             (
                 select string_agg(distinct to_char(needed.month, 'YYYY-MM-DD'), ',')
                 from months
-                cross join lateral (values (months.month), (months.previous_month)) as needed (month)
+                cross join lateral (
+                    values (months.month), ((months.month - interval '1 month')::date)
+                ) as needed (month)
             ) as needed
         from spine
         cross join built

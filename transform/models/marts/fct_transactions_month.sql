@@ -16,8 +16,8 @@
 -- sits beside its previous-month value and the change; the first month of the spine has no
 -- previous month, so its previous values are null.
 -- Incremental: a run rewrites the months whose days the fact touched since its last run and
--- the month after each, or every month when a car was renamed or the spine's bounds moved
--- (macros/monthly_rewrite.sql).
+-- the month after each (and the months after the data's last month when that moved), or every
+-- month when a car was renamed or the first month moved (macros/monthly_rewrite.sql).
 {% set metrics = ['transactions', 'units', 'turnover', 'market_value', 'discount'] %}
 {% set plan = monthly_rewrite_plan(ref('fct_transactions'), ref('dim_cars'), ref('dim_date'))
     if is_incremental() else none %}
