@@ -107,9 +107,15 @@
     }) -%}
 {%- endmacro %}
 
-{#- A fingerprint of every car's name, as a uuid: a rename changes it. -#}
+{#-
+    A fingerprint of every car's id and name, as a uuid: a rename changes it. Each car is a
+    row's text form, `(105,Peugeot,208)`, which quotes a name holding a comma or a parenthesis,
+    so two different lists of names never read the same.
+-#}
 {% macro cars_fingerprint(cars) -%}
-    select md5(string_agg(concat_ws('|', product_id, brand, model), ',' order by product_id))::uuid as fingerprint
+    select
+        md5(string_agg(row(product_id, brand, model)::text, ',' order by product_id))::uuid
+            as fingerprint
     from {{ cars }}
 {%- endmacro %}
 
