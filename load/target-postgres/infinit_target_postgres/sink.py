@@ -69,7 +69,7 @@ class RowDecoder:
 class LoadTimeIndex:
     """A BRIN index on a raw table's load time: `coalesce(_sdc_batched_at, _sdc_extracted_at)`,
     the loader's own stamp (the BATCH path leaves `_sdc_batched_at` null), which is what dbt
-    staging's incremental filter reads (`load_time` in transform/macros/time.sql).
+    staging's incremental filter reads (`raw_load_time` in transform/macros/time.sql).
 
     Raw tables are append-only, so their load times grow with the pages: a BRIN index keeps the
     range of each 128 pages in a few kB and lets a query for the newest loads skip the rest of
@@ -136,10 +136,14 @@ class FastCopySink(PostgresSink):
 
     def clean_up(self) -> None:
         """At the end of the stream: the load-time index summarised over this load's pages (or
-        built), before stock's clean-up."""
-        with self.connector._connect() as connection, connection.begin():
-            schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
-            LoadTimeIndex(schema, self.table_name, connection.dialect.identifier_preparer).refresh(connection)
+        built), before stock's clean-up. The rows are committed by then and the index only makes
+        staging faster, so a failure here is a warning, not a failed load."""
+        try:
+            with self.connector._connect() as connection, connection.begin():
+                schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
+                LoadTimeIndex(schema, self.table_name, connection.dialect.identifier_preparer).refresh(connection)
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            self.logger.warning("Load-time index of %s not refreshed (staging reads more): %s", self.table_name, error)
         super().clean_up()
 
     def process_batch_files(self, encoding: BaseBatchFileEncoding, files: Sequence[str]) -> None:
