@@ -193,3 +193,22 @@ def test_raw_tables_are_indexed_and_summarised_by_load_time(demo_stack: Stack, s
         conn.execute(f"drop index {index}")
     load(warehouse, "target-postgres", messages)
     check(8000)
+
+
+def test_a_table_the_loader_cannot_index_still_loads_with_a_warning(demo_stack: Stack, stack: Stack) -> None:
+    """A raw table owned by another role (created beforehand by an administrator, say): the
+    loader may insert but not index it. The load lands its rows and says why the index is
+    missing; staging then reads raw without it, more slowly, with the same rows."""
+    messages = tap_output(demo_stack, "tap-csv")
+    warehouse = stack.fresh("sink_not_owner")
+    load(warehouse, "target-postgres", messages)
+    loader = warehouse.env["WAREHOUSE_LOADER_USER"]
+    with warehouse.warehouse() as conn:  # the administrator takes the table over
+        conn.execute("drop index raw.transactions__load_time")
+        conn.execute("alter table raw.transactions owner to current_user")
+        conn.execute(f'grant select, insert on raw.transactions to "{loader}"')
+    log = load(warehouse, "target-postgres", messages)
+    assert "Load-time index of transactions not refreshed" in log
+    assert "must be owner" in log
+    assert warehouse.query("select count(*) from raw.transactions")[0][0] == 8000
+    assert warehouse.query("select to_regclass('raw.transactions__load_time') is null") == [(True,)]
