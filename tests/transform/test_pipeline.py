@@ -297,28 +297,27 @@ def daily_sales_as_rebuilt(pipeline: Pipeline) -> tuple[list[tuple], list[tuple]
     return kept, afresh
 
 
+def append_sale(pipeline: Pipeline, transaction_id: int, sold_at: str) -> None:
+    """One new sale (car 101, client 201) at the end of the transactions file, legacy shape."""
+    path = pipeline.stack.drops / "transactions.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        last_index = int(list(csv.reader(fh))[-1][0])
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow([last_index + 1, transaction_id, 101, 201, 1, "15000.00", sold_at])
+
+
 def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> None:
     """A correction that moves a sale to another day, the only sale of its old day: the
     incremental fct_sales_daily recomputes both days and the old one disappears from every
     daily table, as a full rebuild would have it."""
-    stack = pipeline.stack
-    path = stack.drops / "transactions.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        last_index = int(list(csv.reader(fh))[-1][0])
     lonely = 6000
-    with path.open("a", encoding="utf-8", newline="") as fh:  # a sale alone on its (Paris) day
-        csv.writer(fh, lineterminator="\n").writerow(
-            [last_index + 1, lonely, 101, 201, 1, "15000.00", "2024-09-15 10:00:00"]
-        )
+    append_sale(pipeline, lonely, "2024-09-15 10:00:00")  # a sale alone on its (Paris) day
     pipeline.elt("incremental run, a sale alone on 2024-09-15")
     old_day = "select count(*) from {} where sale_date = '2024-09-15'"
     assert pipeline.scalar(old_day.format("marts.fct_sales_daily")) == 1
     assert pipeline.scalar(old_day.format("reports.rpt_daily_sales")) == 1
 
-    with path.open("a", encoding="utf-8", newline="") as fh:  # corrected: sold the day after
-        csv.writer(fh, lineterminator="\n").writerow(
-            [last_index + 2, lonely, 101, 201, 1, "15000.00", "2024-09-16 10:00:00"]
-        )
+    append_sale(pipeline, lonely, "2024-09-16 10:00:00")  # corrected: sold the day after
     pipeline.elt("incremental run, the sale moved to 2024-09-16")
     moved_from = "select moved_from_sale_date::text from marts.fct_transactions where transaction_id = %s"
     assert pipeline.scalar(moved_from, (lonely,)) == "2024-09-15"
@@ -346,13 +345,7 @@ def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(
     clients_file.write_text(json.dumps(clients, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
     with stack.operations() as ops:
         ops.execute("update cars set car_model = 'Renamed Model' where car_id = 105")
-    path = stack.drops / "transactions.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        last_index = int(list(csv.reader(fh))[-1][0])
-    with path.open("a", encoding="utf-8", newline="") as fh:  # one new sale, on a new day
-        csv.writer(fh, lineterminator="\n").writerow(
-            [last_index + 1, 7000, 101, 201, 1, "15000.00", "2024-10-02 10:00:00"]
-        )
+    append_sale(pipeline, 7000, "2024-10-02 10:00:00")  # one new sale, on a new day
     reports = {  # report: the rows this run must rewrite, and only those
         "reports.rpt_daily_sales": "sale_date = '2024-10-02' or product_id = 105",
         "reports.rpt_daily_client_sales": "sale_date = '2024-10-02' or product_id = 105 or client_id = 203",
@@ -373,15 +366,6 @@ def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(
     kept = {report: table_rows(pipeline, report) for report in reports}
     pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "rpt_daily_sales rpt_daily_client_sales")
     assert {report: table_rows(pipeline, report) for report in reports} == kept
-
-
-def append_sale(pipeline: Pipeline, transaction_id: int, sold_at: str) -> None:
-    """One new sale (car 101, client 201) at the end of the transactions file, legacy shape."""
-    path = pipeline.stack.drops / "transactions.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        last_index = int(list(csv.reader(fh))[-1][0])
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerow([last_index + 1, transaction_id, 101, 201, 1, "15000.00", sold_at])
 
 
 def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_after_a_rename(
