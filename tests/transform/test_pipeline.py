@@ -105,6 +105,15 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
     assert pipeline.scalar("select count(*) from marts.fct_transactions") == 4000
 
 
+def test_dbt_sends_no_usage_events(pipeline: Pipeline) -> None:
+    """dbt's usage tracking is on unless a project turns it off; this one does (dbt_project.yml),
+    as meltano.yml does for Meltano. dbt logs each event it would post in its debug log."""
+    assert pipeline.manifest()["metadata"]["send_anonymous_usage_stats"] is False
+    log = (Path(pipeline.stack.env["DBT_LOG_PATH"]) / "dbt.log").read_text()
+    assert "Running with dbt=" in log  # the debug log of this session's builds
+    assert "Sending event" not in log
+
+
 def contracted_models(pipeline: Pipeline) -> dict[str, dict]:
     """The models with an enforced contract, from the manifest of the last dbt command."""
     return {
