@@ -57,7 +57,7 @@ def table(result: dict[str, Any]) -> str:
     copy_cpu = _cpu(steps.get("copy", {})) or None
     lines = [
         f"N = {result['transactions']:,} transactions, {result.get('clients', 20):,} clients "
-        f"({result.get('csv_mb', '?')} MB CSV); "
+        f"({result.get('csv_mb', '?')} MB CSV), Meltano environment {result.get('environment', 'dev')}; "
         f"{result['machine']['nproc']} cores, {result['machine']['ram_gib']} GiB; "
         f"load {result.get('load_before')} -> {result.get('load_after')}",
         "",
@@ -172,7 +172,8 @@ def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
         f"{result['transactions']:,} transactions, {result.get('clients', 20):,} clients "
-        f"({result.get('csv_mb', '?')} MB CSV), run {result['started_at']}; "
+        f"({result.get('csv_mb', '?')} MB CSV), Meltano environment `{result.get('environment', 'dev')}`, "
+        f"run {result['started_at']}; "
         f"{m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB; load average {result.get('load_before')} before, "
         f"{result.get('load_after')} after.",
         "",

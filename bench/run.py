@@ -133,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="one incremental cycle only (no second/third +delta, no --full-refresh): for a loaded machine",
     )
+    parser.add_argument(
+        "--environment",
+        choices=("prod", "dev"),
+        default="prod",
+        help="Meltano environment of every meltano command: prod (default), as a deployment's schedule runs"
+        " the job (dbt's unit tests left out); dev keeps them, as development and CI do",
+    )
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/<stamp> (data, logs, servers' files)")
     parser.add_argument("--no-latest", action="store_true", help="do not overwrite results/latest.json")
     args = parser.parse_args(argv)
@@ -146,14 +153,19 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": stamp,
         "transactions": n,
         "clients": args.clients,
+        "environment": args.environment,
         "machine": machine(),
         "load_before": loadavg(),
         "steps": {},
     }
-    say(f"N={n}, {args.clients} clients, work dir {work.relative_to(ROOT)}, load {result['load_before']}")
+    say(
+        f"N={n}, {args.clients} clients, Meltano environment {args.environment}, work dir {work.relative_to(ROOT)},"
+        f" load {result['load_before']}"
+    )
     try:
         with start_stack(work / "stack") as stack:
             stack.env["MELTANO_PROJECT_ROOT"] = str(ROOT)  # as tests/orchestrate does
+            stack.env["MELTANO_ENVIRONMENT"] = args.environment
             measure.SERVER_PIDS[:] = server_pids(stack)
             drops = stack.drops
             t0 = time.perf_counter()
