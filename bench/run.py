@@ -90,6 +90,12 @@ def project_pipeline(
             "delta_rows": delta,
         }
 
+    # The same two steps with nothing new: what a daily run costs before its delta (process
+    # starts, dbt's parse and per-node work, the tests). The floor the ratios above sit on.
+    say("project: no new rows, meltano run el, then dbt build")
+    steps["el_no_change"] = project.step(stack, "run", "el", log=log)
+    steps["dbt_no_change"] = dbt("build")
+
     if short:
         dbt_part = steps["elt_incremental"].get("dbt_seconds") or (steps["elt_incremental"]["blocks_s"] or [None])[-1]
         if dbt_part:  # the elt's own dbt step, timed apart
