@@ -25,7 +25,6 @@ from bench import data, floor, measure, project
 from tests.support.stack import ROOT, Stack, start_stack
 
 BENCH_DIR = Path(__file__).resolve().parent
-RESULTS = BENCH_DIR / "results"
 
 
 def machine() -> dict[str, Any]:
@@ -51,6 +50,11 @@ def server_pids(stack: Stack) -> list[int]:
     for pidfile in Path(stack.env["LOCALDB_DIR"]).glob("*/pgdata/postmaster.pid"):
         pids.append(int(pidfile.read_text().split()[0]))
     return pids
+
+
+def shown(path: Path) -> Path:
+    """A path as the log shows it: relative to the project when inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def say(message: str) -> None:
@@ -148,10 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/<stamp> (data, logs, servers' files)")
     parser.add_argument("--no-latest", action="store_true", help="do not overwrite results/latest.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=BENCH_DIR,
+        help="folder of results/ and .work/ (default bench/, where results/latest.json is committed)",
+    )
     args = parser.parse_args(argv)
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    work = BENCH_DIR / ".work" / stamp
+    results_dir = args.out.resolve() / "results"
+    work = args.out.resolve() / ".work" / stamp
     work.mkdir(parents=True)
     log = work / "bench.log"
     n = args.transactions
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": {},
     }
     say(
-        f"N={n}, {args.clients} clients, Meltano environment {args.environment}, work dir {work.relative_to(ROOT)},"
+        f"N={n}, {args.clients} clients, Meltano environment {args.environment}, work dir {shown(work)},"
         f" load {result['load_before']}"
     )
     try:
@@ -220,19 +231,19 @@ def main(argv: list[str] | None = None) -> int:
         from bench import report
 
         result["load_after"] = loadavg()
-        RESULTS.mkdir(exist_ok=True)
+        results_dir.mkdir(parents=True, exist_ok=True)
         result["targets"] = report.targets(result)
-        out = RESULTS / f"{stamp}.json"
+        out = results_dir / f"{stamp}.json"
         out.write_text(json.dumps(result, indent=2) + "\n")
         if not args.no_latest:
-            shutil.copy(out, RESULTS / "latest.json")
+            shutil.copy(out, results_dir / "latest.json")
         if not args.keep:
             shutil.rmtree(work / "stack", ignore_errors=True)
             shutil.rmtree(work / "clean", ignore_errors=True)
             shutil.rmtree(work / "peers", ignore_errors=True)
             shutil.rmtree(work / "dlt", ignore_errors=True)
     print(report.table(result))
-    say(f"wrote {out.relative_to(ROOT)} (log: {log.relative_to(ROOT)})")
+    say(f"wrote {shown(out)} (log: {shown(log)})")
     return 0
 
 
