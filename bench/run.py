@@ -5,7 +5,8 @@
 
 Starts throwaway embedded servers on free ports (tests/support/stack.py) under bench/.work/,
 so the demo warehouse, its state and its drop folder are never touched. Writes
-bench/results/<timestamp>.json and bench/results/latest.json, and prints the table.
+bench/results/<timestamp>.json and bench/results/latest.json (under --out DIR instead: DIR/results/),
+and prints the table.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         help="Meltano environment of every meltano command: prod (default), as a deployment's schedule runs"
         " the job (dbt's unit tests left out); dev keeps them, as development and CI do",
     )
-    parser.add_argument("--keep", action="store_true", help="keep bench/.work/<stamp> (data, logs, servers' files)")
+    parser.add_argument("--keep", action="store_true", help="keep .work/<stamp> (data, logs, servers' files)")
     parser.add_argument("--no-latest", action="store_true", help="do not overwrite results/latest.json")
     parser.add_argument(
         "--out",
