@@ -344,6 +344,14 @@ def table_rows(pipeline: Pipeline, table: str) -> list[tuple]:
     return pipeline.query(f"select {cols} from {table} order by {cols}")
 
 
+def assert_equal_to_full_rebuild(pipeline: Pipeline, *tables: str) -> None:
+    """Each incremental table holds the rows a `--full-refresh` of its model writes."""
+    kept = {table: table_rows(pipeline, table) for table in tables}
+    models = " ".join(table.split(".")[1] for table in tables)
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", models)
+    assert {table: table_rows(pipeline, table) for table in tables} == kept
+
+
 def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(pipeline: Pipeline) -> None:
     """rpt_daily_sales and rpt_daily_client_sales rewrite only the days whose sales changed
     and the rows of a car or client whose name changed, and then equal their full rebuild."""
@@ -372,9 +380,7 @@ def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(
     names = "select distinct client_name from reports.rpt_daily_client_sales where client_id = 203"
     assert pipeline.query(names) == [("Renamed Client",)]
 
-    kept = {report: table_rows(pipeline, report) for report in reports}
-    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "rpt_daily_sales rpt_daily_client_sales")
-    assert {report: table_rows(pipeline, report) for report in reports} == kept
+    assert_equal_to_full_rebuild(pipeline, *reports)
 
 
 def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_after_a_rename(
@@ -394,9 +400,7 @@ def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_aft
     rewritten = pipeline.query(f"select distinct month from {table} where {latest} order by 1")
     assert rewritten == [(march,), (march.replace(month=4),)]
     assert pipeline.scalar(f"select count(*) from {table} where {latest}") < rows_before
-    kept = table_rows(pipeline, table)
-    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
-    assert table_rows(pipeline, table) == kept
+    assert_equal_to_full_rebuild(pipeline, table)
 
     # A sale two months after the last month: the month between gets its drop-to-zero rows.
     last = pipeline.scalar(f"select max(month) from {table}")
@@ -404,18 +408,14 @@ def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_aft
     append_sale(pipeline, 7101, f"{new.isoformat()[:8]}15 10:00:00")
     pipeline.elt("incremental run, one sale two months after the last")
     assert pipeline.query(f"select distinct month from {table} where {latest} order by 1") == [(between,), (new,)]
-    kept = table_rows(pipeline, table)
-    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
-    assert table_rows(pipeline, table) == kept
+    assert_equal_to_full_rebuild(pipeline, table)
 
     with pipeline.stack.operations() as ops:
         ops.execute("update cars set car_model = 'Renamed Again' where car_id = 105")
     pipeline.elt("incremental run, a car renamed")
     assert pipeline.scalar(f"select count(*) from {table} where not ({latest})") == 0
     assert pipeline.query(f"select distinct model from {table} where model like 'Renamed%'") == [("Renamed Again",)]
-    kept = table_rows(pipeline, table)
-    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "fct_transactions_month")
-    assert table_rows(pipeline, table) == kept
+    assert_equal_to_full_rebuild(pipeline, table)
 
 
 def failed_test_names(pipeline: Pipeline) -> set[str]:
