@@ -21,10 +21,10 @@ TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the proj
 }
 
 
-def batch_config(root: Path, fmt: str, compression: str | None, size: int = 100_000) -> str:
-    encoding: dict[str, Any] = {"format": fmt}
-    if compression:
-        encoding["compression"] = compression
+def batch_config(root: Path, fmt: str, compression: str, size: int = 100_000) -> str:
+    """tap-csv's batch_config as an environment override. Meltano merges it into the project's
+    setting key by key, so every key that matters is spelled out (`compression: none` too)."""
+    encoding: dict[str, Any] = {"format": fmt, "compression": compression}
     return json.dumps(
         {"encoding": encoding, "storage": {"root": f"file://{root}", "prefix": "bench-"}, "batch_size": size}
     )
@@ -35,10 +35,20 @@ def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
     batches = work / "batches"
     records = ["run", "tap-csv--records", "target-postgres"]
     return {
-        "BATCH jsonl.gz, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
-        "BATCH jsonl.gz, 20k-row files, stock target-postgres sink": (
+        "BATCH parquet, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
+        "BATCH parquet, 20k-row files, stock target-postgres sink": (
             ["run", "tap-csv", "target-postgres--stock"],
             {},
+            False,
+        ),
+        "BATCH jsonl.gz, 20k-row files": (
+            ["run", "tap-csv", "target-postgres"],
+            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip", 20_000)},
+            False,
+        ),
+        "BATCH jsonl.gz, 20k-row files, stock target-postgres sink": (
+            ["run", "tap-csv", "target-postgres--stock"],
+            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip", 20_000)},
             False,
         ),
         "BATCH jsonl.gz, 100k-row files": (
@@ -48,7 +58,7 @@ def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
         ),
         "BATCH jsonl, no compression": (
             ["run", "tap-csv", "target-postgres"],
-            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", None, 20_000)},
+            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "none", 20_000)},
             False,
         ),
         "records (tap-csv--records)": (records, {}, False),

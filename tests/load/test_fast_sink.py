@@ -1,14 +1,15 @@
 """The project's target-postgres sink lands exactly what MeltanoLabs' stock sink lands.
 
-The same tap output (tap-csv BATCH files, tap-csv RECORD messages, tap-postgres' cars, which
-the target upserts by key) and a hand-written BATCH file of odd lines (appended, and upserted
-by key) are fed to `target-postgres` (the project's sink, load/target-postgres) and to
-`target-postgres--stock` (the stock sink, same package version), each into its own fresh
-warehouse. Every raw table must hold the same rows with the same column types; only the
-columns the target stamps with the time it received or loaded a row may differ. Numbers are
-compared as values: over COPY the project's sink lands the digits the JSON wrote, where stock
-sends each number through a float (`12015` lands as 12015, not 12015.0; a 19-digit fraction
-keeps its digits): the last test.
+The same tap output (tap-csv BATCH files in JSON Lines and in Parquet, tap-csv RECORD messages,
+tap-postgres' cars, which the target upserts by key) and hand-written BATCH files of odd lines
+(JSON Lines and Parquet; appended, and upserted by key) are fed to `target-postgres` (the
+project's sink, load/target-postgres) and to `target-postgres--stock` (the stock sink, same
+package version), each into its own fresh warehouse. Every raw table must hold the same rows
+with the same column types; only the columns the target stamps with the time it received or
+loaded a row may differ. Numbers are compared as values: over COPY the project's sink lands
+the digits the JSON wrote, where stock sends each number through a float (`12015` lands as
+12015, not 12015.0; a 19-digit fraction keeps its digits): the last test. From Parquet, a
+decimal column lands every value at the column's scale (`12015.000000000`), the same value.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.support.stack import MELTANO, ROOT, Stack
@@ -29,13 +33,19 @@ BATCH_SIZE = 700  # several BATCH files for the 4000 demo transactions
 LOAD_TIME = {"_sdc_batched_at", "_sdc_received_at", "_sdc_sequence", "_sdc_sync_started_at"}
 
 
-def tap_output(stack: Stack, *tap: str) -> Path:
+def tap_output(stack: Stack, *tap: str, name: str | None = None, env: dict[str, str] | None = None) -> Path:
     """What the tap writes on stdout (the messages a target reads), saved to a file."""
-    out = stack.home / f"{tap[0]}.singer"
+    out = stack.home / f"{name or tap[0]}.singer"
     with out.open("w") as fh:
-        subprocess.run([MELTANO, "invoke", *tap], cwd=ROOT, env=stack.env, stdout=fh, check=True,
+        subprocess.run([MELTANO, "invoke", *tap], cwd=ROOT, env={**stack.env, **(env or {})}, stdout=fh, check=True,
                        stderr=subprocess.DEVNULL, timeout=600)  # fmt: skip
     return out
+
+
+def batch_config(root: Path, encoding: dict[str, str]) -> dict[str, str]:
+    """tap-csv's BATCH setting: small files of this encoding under `root`."""
+    config = {"encoding": encoding, "storage": {"root": f"file://{root}", "prefix": "t-"}, "batch_size": BATCH_SIZE}
+    return {"TAP_CSV_BATCH_CONFIG": json.dumps(config)}
 
 
 def load(stack: Stack, target: str, messages: Path, env: dict[str, str] | None = None) -> str:
@@ -81,51 +91,81 @@ ODD_LINES = [  # what another tap might write: any key order, keys missing, keys
     {"id": 4, "amount": None, "label": None, "ts": None, "flag": None},
     {"id": 2, "amount": 12345678901234567890.123456789, "label": "id 2 again: the upsert keeps this one"},
     {"id": 5},
+    {"id": 6, "label": ""},  # an empty text, not NULL
 ]
 
 
-def handmade_batch(stack: Stack) -> Path:
-    """SCHEMA + BATCH messages of the odd lines, once appended (no key) and once upserted by id."""
+PROPERTIES = {
+    "id": {"type": ["integer"]},
+    "amount": {"type": ["number", "null"]},
+    "label": {"type": ["string", "null"]},
+    "ts": {"type": ["string", "null"], "format": "date-time"},
+    "flag": {"type": ["boolean", "null"]},
+}
+
+
+def handmade_jsonl(stack: Stack) -> tuple[Path, dict[str, str]]:
     data = stack.home / "odd.json.gz"
     data.write_bytes(gzip.compress("".join(json.dumps(line) + "\n" for line in ODD_LINES).encode()))
-    properties = {
-        "id": {"type": ["integer"]},
-        "amount": {"type": ["number", "null"]},
-        "label": {"type": ["string", "null"]},
-        "ts": {"type": ["string", "null"], "format": "date-time"},
-        "flag": {"type": ["boolean", "null"]},
-    }
+    return data, {"format": "jsonl", "compression": "gzip"}
+
+
+def handmade_parquet(stack: Stack) -> tuple[Path, dict[str, str]]:
+    """The odd lines as another tap's Parquet file: typed columns, numbers as exact decimals."""
+
+    def number(value: object) -> Decimal | None:
+        return None if value is None else Decimal(repr(value))
+
+    columns = {name: [line.get(name) for line in ODD_LINES] for name in PROPERTIES}
+    table = pa.table({
+        "id": pa.array(columns["id"], pa.int64()),
+        "amount": pa.array([number(v) for v in columns["amount"]], pa.decimal128(38, 9)),
+        "label": pa.array(columns["label"], pa.string()),
+        "ts": pa.array(columns["ts"], pa.string()),
+        "flag": pa.array(columns["flag"], pa.bool_()),
+        "extra": pa.array([line.get("extra") for line in ODD_LINES]),  # nested, and no column of the table
+    })  # fmt: skip
+    data = stack.home / "odd.parquet"
+    pq.write_table(table, data)
+    return data, {"format": "parquet"}
+
+
+def handmade_batch(stack: Stack, data: Path, encoding: dict[str, str]) -> Path:
+    """SCHEMA + BATCH messages of one file of the odd lines, once appended (no key) and once
+    upserted by id."""
     messages = []
     for stream, keys in (("odd_appended", []), ("odd_upserted", ["id"])):
-        messages.append({"type": "SCHEMA", "stream": stream, "schema": {"type": "object", "properties": properties},
+        messages.append({"type": "SCHEMA", "stream": stream, "schema": {"type": "object", "properties": PROPERTIES},
                          "key_properties": keys})  # fmt: skip
-        messages.append({"type": "BATCH", "stream": stream, "encoding": {"format": "jsonl", "compression": "gzip"},
-                         "manifest": [f"file://{data}"]})  # fmt: skip
-    out = stack.home / "odd.singer"
+        messages.append({"type": "BATCH", "stream": stream, "encoding": encoding, "manifest": [f"file://{data}"]})
+    out = stack.home / f"{data.name}.singer"
     out.write_text("".join(json.dumps(message) + "\n" for message in messages))
     return out
 
 
 def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stack, stack: Stack) -> None:
     source = demo_stack
-    source.env["TAP_CSV_BATCH_CONFIG"] = (
-        '{"encoding": {"format": "jsonl", "compression": "gzip"},'
-        f' "storage": {{"root": "file://{source.home / "batches"}", "prefix": "t-"}}, "batch_size": {BATCH_SIZE}}}'
-    )
+    jsonl, parquet = {"format": "jsonl", "compression": "gzip"}, {"format": "parquet"}
     outputs = {
-        "batch": tap_output(source, "tap-csv"),
+        "batch_jsonl": tap_output(source, "tap-csv", name="jsonl", env=batch_config(source.home / "b", jsonl)),
+        "batch_parquet": tap_output(source, "tap-csv", name="parquet", env=batch_config(source.home / "b", parquet)),
         "records": tap_output(source, "tap-csv--records"),
         "cars": tap_output(source, "tap-postgres"),
-        "handmade": handmade_batch(source),
-    }
-    kinds = [json.loads(line)["type"] for line in outputs["batch"].read_text().splitlines()]
-    assert kinds.count("BATCH") >= 4000 // BATCH_SIZE, "the tap sent no BATCH files"
-    assert "RECORD" not in kinds
+        "handmade": handmade_batch(source, *handmade_jsonl(source)),
+        "handmade_parquet": handmade_batch(source, *handmade_parquet(source)),
+    }  # fmt: skip
+    for name in ("batch_jsonl", "batch_parquet"):
+        messages = [json.loads(line) for line in outputs[name].read_text().splitlines()]
+        batches = [message for message in messages if message["type"] == "BATCH"]
+        assert len(batches) >= 4000 // BATCH_SIZE, f"{name}: the tap sent no BATCH files"
+        assert {message["encoding"]["format"] for message in batches} == {name.removeprefix("batch_")}
+        assert not any(message["type"] == "RECORD" for message in messages)
 
     # The odd lines also through multi-row INSERT (use_copy: false), where both sinks keep the
     # stock insert and the project's still decodes the batch files.
     runs = [(path, messages, {}) for path, messages in outputs.items()]
     runs.append(("handmade_insert", outputs["handmade"], {"TARGET_POSTGRES_USE_COPY": "false"}))
+    runs.append(("handmade_parquet_insert", outputs["handmade_parquet"], {"TARGET_POSTGRES_USE_COPY": "false"}))
     for path, messages, env in runs:
         landed = {}
         for target in ("target-postgres", "target-postgres--stock"):

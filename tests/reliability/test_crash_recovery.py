@@ -58,10 +58,11 @@ BATCH_ROWS = 50
 
 
 def small_batches(stack: Stack) -> None:
-    """tap-csv's BATCH files of BATCH_ROWS rows, so that a run commits several files."""
+    """tap-csv's BATCH files (the project's Parquet) of BATCH_ROWS rows, so that a run commits
+    several files."""
     stack.env["TAP_CSV_BATCH_CONFIG"] = json.dumps(
         {
-            "encoding": {"format": "jsonl", "compression": "gzip"},
+            "encoding": {"format": "parquet"},
             "storage": {"root": f"file://{stack.home / 'batches'}", "prefix": ""},
             "batch_size": BATCH_ROWS,
         }

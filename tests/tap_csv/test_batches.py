@@ -1,4 +1,4 @@
-"""tap-csv's own JSON Lines BATCH writer and its clean-up of finished runs' files."""
+"""tap-csv's own BATCH writers (JSON Lines, Parquet) and its clean-up of finished runs' files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 from singer_sdk.helpers._batch import BatchConfig
 from tap_csv.batches import STALE_AFTER_SECONDS, remove_stale_batches, write_jsonl_batches
+from tap_csv.columns import RecordColumns
+from tap_csv.parquet import ParquetBatchError, decimal_array, write_parquet_batches
 
 RECORDS = [
     {"transaction_id": i, "price": Decimal(f"{i}.10"), "timestamp": "2024-01-01T00:00:00+00:00", "note": None}
@@ -20,8 +25,8 @@ RECORDS = [
 CHUNKS = [RECORDS[:7], RECORDS[7:8], [], RECORDS[8:23], RECORDS[23:]]
 
 
-def config(root: Path, compression: str | None, size: int) -> BatchConfig:
-    encoding: dict[str, object] = {"format": "jsonl"}
+def config(root: Path, compression: str | None, size: int, fmt: str = "jsonl") -> BatchConfig:
+    encoding: dict[str, object] = {"format": fmt}
     if compression:
         encoding["compression"] = compression
     return BatchConfig.from_dict(
@@ -68,3 +73,95 @@ def test_stale_files_of_this_stream_only_are_removed(tmp_path: Path) -> None:
         os.utime(tmp_path / name, (mtime, mtime))
     assert remove_stale_batches(tmp_path, "p-tap-csv--transactions-") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names) - {"p-tap-csv--transactions-a-1.json.gz"})
+
+
+# --- Parquet (tap_csv/parquet.py) --------------------------------------------------------------
+
+SCHEMA = {
+    "properties": {
+        "transaction_id": {"type": ["integer"]},
+        "price": {"type": ["number"]},
+        "timestamp": {"type": ["string"], "format": "date-time"},
+        "note": {"type": ["string", "null"]},
+    }
+}
+
+
+def parquet_config(root: Path, compression: str | None, size: int) -> BatchConfig:
+    return config(root, compression, size, "parquet")
+
+
+def read_parquet(manifest: list[str]) -> pa.Table:
+    (url,) = manifest
+    return pq.read_table(url.removeprefix("file://"))
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_parquet_files_hold_every_record_exactly_in_order_typed_by_the_schema(
+    tmp_path: Path, compression: str | None
+) -> None:
+    manifests = list(
+        write_parquet_batches(CHUNKS, parquet_config(tmp_path, compression, 10), "tap-csv", "transactions", SCHEMA)
+    )
+    tables = [read_parquet(m) for m in manifests]
+    assert [t.num_rows for t in tables] == [10, 10, 5]
+    assert [r for t in tables for r in t.to_pylist()] == RECORDS  # what a Singer target reads back
+    assert tables[0].schema == pa.schema(
+        [
+            ("transaction_id", pa.int64()),
+            ("price", pa.decimal128(4, 2)),  # the digits the values need: "25.10"
+            ("timestamp", pa.string()),
+            ("note", pa.string()),
+        ]
+    )
+    assert all(m[0].startswith(f"file://{tmp_path}/p-tap-csv--transactions-") for m in manifests)
+    assert all(m[0].endswith(".parquet") for m in manifests)
+
+
+def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
+    """The stream hands over typed columns (a block typed by column) and dicts (rows typed one by
+    one): in any order of names, with names the schema lacks (ignored) or without some (null)."""
+    names = ["note", "price", "transaction_id", "_sdc_source_lineno"]  # no timestamp, one extra
+    block = RecordColumns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
+    block.append({**RECORDS[12], "_sdc_source_lineno": 8})  # a row typed one by one after the block
+    (manifest,) = write_parquet_batches(
+        [block, RECORDS[13:15], [], RecordColumns(["note", "price"], [[], []]), RECORDS[15:]],
+        parquet_config(tmp_path, None, 100),
+        "tap-csv",
+        "transactions",
+        SCHEMA,
+    )
+    no_timestamp = [{**r, "timestamp": None} for r in RECORDS[:13]]
+    assert read_parquet(manifest).to_pylist() == no_timestamp + RECORDS[13:]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "text"),
+    [
+        ([Decimal("1.5E-7"), 12015, None, Decimal("-3")], pa.decimal128(13, 8), ["0.00000015", "12015", None, "-3"]),
+        ([Decimal("0.1234567890123456789")], pa.decimal128(20, 19), ["0.1234567890123456789"]),
+        ([Decimal("1" * 40)], pa.decimal256(40, 0), ["1" * 40]),
+        ([1.1, 2.0], pa.decimal128(2, 1), ["1.1", "2"]),  # floats another tap may hand over: their repr
+        ([None, None], pa.null(), [None, None]),
+    ],
+)
+def test_numbers_are_exact_decimals_of_the_digits_they_need(values: list, kind: pa.DataType, text: list) -> None:
+    array = decimal_array(values)
+    assert array.type == kind
+    assert [None if v is None else Decimal(v) for v in text] == array.to_pylist()
+
+
+@pytest.mark.parametrize("value", [Decimal("1" * 80), Decimal("NaN"), True, "12"])
+def test_a_number_parquet_cannot_hold_exactly_is_an_error_naming_the_stream(tmp_path: Path, value: object) -> None:
+    schema = {"properties": {"amount": {"type": ["number", "null"]}}}
+    with pytest.raises(ParquetBatchError, match="stream prices: "):
+        list(write_parquet_batches([[{"amount": value}]], parquet_config(tmp_path, None, 10), "t", "prices", schema))
+
+
+def test_stale_parquet_files_are_removed_too(tmp_path: Path) -> None:
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    for name in ("p-tap-csv--transactions-a-1.parquet", "p-tap-csv--transactions-a-1.parquet.txt"):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (old, old))
+    assert remove_stale_batches(tmp_path, "p-tap-csv--transactions-") == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["p-tap-csv--transactions-a-1.parquet.txt"]

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from tap_csv.readers import FileError
 from tap_csv.rejects import RejectedRowError
@@ -330,25 +331,36 @@ def test_one_extraction_time_per_file(drops: Path) -> None:
 # --- BATCH ------------------------------------------------------------------------------------
 
 
-def test_batch_files_hold_the_same_rows_as_records(drops: Path, tmp_path: Path) -> None:
-    (drops / "transactions.csv").write_text(
-        HEADER + "".join(f"{i},{100 + i},201,1,{i}.10,2024-01-01\n" for i in range(1, 26)) + "x,y\n"
-    )
+def read_batch_file(url: str) -> list[dict]:
+    """The records of one BATCH file, as a Singer target reads them (singer-sdk's readers)."""
+    path = url.removeprefix("file://")
+    if path.endswith(".parquet"):
+        return pq.read_table(path).to_pylist()
+    with gzip.open(path, "rt") as fh:
+        return [json.loads(line, parse_float=Decimal) for line in fh]
+
+
+@pytest.mark.parametrize(
+    "encoding", [{"format": "jsonl", "compression": "gzip"}, {"format": "parquet"}], ids=["jsonl.gz", "parquet"]
+)
+def test_batch_files_hold_the_same_rows_as_records(drops: Path, tmp_path: Path, encoding: dict) -> None:
+    # id 5 again on line 17: the rows before it are typed as a block (structs), the rows after it
+    # one by one (dicts); the second batch file holds both
+    lines = [f"{i},{100 + i},201,1,{i}.10,2024-01-01 10:00:{i:02d}\n" for i in range(1, 26)]
+    duplicate = "5,1,1,1,1,2024-01-01\n"
+    (drops / "transactions.csv").write_text(HEADER + "".join(lines[:15]) + duplicate + "".join(lines[15:]))
     config = tx_config(drops)
     records = run_tap(config)
     batch_config = {
-        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "encoding": encoding,
         "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
         "batch_size": 10,
     }
     batched = run_tap(tx_config(drops, batch_config=batch_config), None)
     manifests = [m for m in batched.messages if m["type"] == "BATCH" and m["stream"] == "transactions"]
     assert len(manifests) == 3  # 25 rows in batches of 10
-    rows = []
-    for message in manifests:
-        for url in message["manifest"]:
-            with gzip.open(url.removeprefix("file://"), "rt") as fh:
-                rows += [json.loads(line, parse_float=Decimal) for line in fh]
+    assert {m["encoding"]["format"] for m in manifests} == {encoding["format"]}
+    rows = [row for message in manifests for url in message["manifest"] for row in read_batch_file(url)]
 
     def strip(row: dict) -> dict:
         return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}

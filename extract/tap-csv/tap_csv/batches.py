@@ -28,6 +28,7 @@ GZIP_LEVEL = 1  # ~5x faster than level 9; the files are ~25% bigger and live mi
 # one tap are serialised (Meltano's state lock) and take minutes, so a file this old belongs
 # to a finished run: the next run removes it.
 STALE_AFTER_SECONDS = 6 * 3600
+BATCH_SUFFIXES = (".json", ".json.gz", ".parquet")  # JSON Lines and Parquet (tap_csv/parquet.py)
 
 
 def write_jsonl_batches(
@@ -68,7 +69,9 @@ def remove_stale_batches(folder: Path, prefix: str) -> int:
     """Delete this stream's batch files in `folder` older than STALE_AFTER_SECONDS; how many."""
     cutoff = time.time() - STALE_AFTER_SECONDS
     removed = 0
-    for path in folder.glob(f"{prefix}*.json*"):
+    for path in folder.glob(f"{prefix}*"):
+        if not path.name.endswith(BATCH_SUFFIXES):
+            continue
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()

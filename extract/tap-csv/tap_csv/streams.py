@@ -9,7 +9,7 @@ from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 from singer_sdk import Stream
@@ -17,6 +17,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_csv import files
 from tap_csv.batches import remove_stale_batches, write_jsonl_batches
+from tap_csv.columns import RecordColumns
 from tap_csv.contracts import Contract, convert_column
 from tap_csv.readers import (
     FileError,
@@ -49,6 +50,10 @@ UTC = dt.UTC
 # Lines read, typed and handed on together; a partly read file is bookmarked after each block
 # (resumable after a crash).
 CHUNK_ROWS = 10_000
+# How FileStream hands over the records of a block (record_chunks): dicts, or on the BATCH path
+# msgspec structs (JSON Lines files) or the typed columns themselves (Parquet files).
+Shape = Literal["dicts", "structs", "columns"]
+Chunk = list[dict] | RecordColumns
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
 
 
@@ -131,21 +136,28 @@ class _PerFileTime(Stream):
             folder = Path(root.removeprefix("file://"))
             folder.mkdir(parents=True, exist_ok=True)
             remove_stale_batches(folder, f"{batch_config.storage.prefix or ''}{self.tap_name}--{self.name}-")
-        if batch_config.encoding.format != "jsonl":
+        if batch_config.encoding.format == "parquet":  # typed columns: see tap_csv/parquet.py
+            from tap_csv.parquet import write_parquet_batches  # pyarrow: imported only when used
+
+            columns = self._sync_chunks(context, "columns")
+            manifests = write_parquet_batches(columns, batch_config, self.tap_name, self.name, self.schema)
+        elif batch_config.encoding.format == "jsonl":  # msgspec, gzip level 1: see tap_csv/batches.py
+            structs = self._sync_chunks(context, "structs")
+            manifests = write_jsonl_batches(structs, batch_config, self.tap_name, self.name)
+        else:
             return super().get_batches(batch_config, context)
-        # JSON Lines through our own writer (msgspec, gzip level 1): see tap_csv/batches.py
-        manifests = write_jsonl_batches(self._sync_chunks(context), batch_config, self.tap_name, self.name)
         return ((batch_config.encoding, manifest) for manifest in manifests)
 
-    def record_chunks(self, structs: bool = False) -> Iterator[list[dict]]:
+    def record_chunks(self, shape: Shape = "dicts") -> Iterator[Chunk]:
         """The records in lists (FileStream reads a block of lines at a time).
 
-        structs: the records are only encoded (the BATCH path), so they may be msgspec structs.
+        shape: the BATCH path only writes the records to files, so FileStream may hand over
+        a typed block as msgspec structs (JSON Lines) or as its columns (Parquet).
         """
         for record in self.get_records(None):
             yield [record]
 
-    def _sync_chunks(self, context: dict | None) -> Iterator[list[dict]]:
+    def _sync_chunks(self, context: dict | None, shape: Shape) -> Iterator[Chunk]:
         """What singer-sdk's `_sync_records(write_messages=False)` does for these streams, a
         list of records at a time: the record_count metric, the sync timer, the final state.
 
@@ -163,7 +175,7 @@ class _PerFileTime(Stream):
             record_counter.with_context({})
             timer.with_context({})
             self._write_starting_replication_value(None)
-            for chunk in self.record_chunks(structs=True):
+            for chunk in self.record_chunks(shape):
                 record_counter.increment(len(chunk))
                 yield chunk
             self._finalize_state(self.get_context_state(None))
@@ -223,14 +235,14 @@ class FileStream(_PerFileTime):
         for chunk in self.record_chunks():
             yield from chunk
 
-    def record_chunks(self, structs: bool = False) -> Iterator[list[dict]]:
+    def record_chunks(self, shape: Shape = "dicts") -> Iterator[Chunk]:
         """The typed records of every matching file, a block of lines at a time."""
         found = self.matching_files()
         if not found:
             self.logger.warning("tap-csv: no file matches %s for entity %s", self.spec.path, self.name)
         totals = FileStats("total", "")
         for path in found:
-            stats = yield from self._read_file(path, structs)
+            stats = yield from self._read_file(path, shape)
             totals.read += stats.read
             totals.emitted += stats.emitted
             totals.rejected += stats.rejected
@@ -243,7 +255,7 @@ class FileStream(_PerFileTime):
             totals.rejected,
         )
 
-    def _read_file(self, path: Path, structs: bool) -> Generator[list[dict], None, FileStats]:
+    def _read_file(self, path: Path, shape: Shape) -> Generator[Chunk, None, FileStats]:
         key = str(path)
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
         mark = Bookmark.from_state(marks.get(key))
@@ -329,7 +341,7 @@ class FileStream(_PerFileTime):
             seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
             for piece in pieces:
                 if isinstance(piece, RowBlock):
-                    chunk = self._typed_block(piece, positions, seen, meta, stats, structs)
+                    chunk = self._typed_block(piece, positions, seen, meta, stats, shape)
                     rest: Iterable[RawRecord] = piece.records(len(chunk))
                 else:
                     chunk, rest = [], piece
@@ -404,8 +416,8 @@ class FileStream(_PerFileTime):
         seen: SeenKeys,
         meta: dict[str, Any],
         stats: FileStats,
-        structs: bool,
-    ) -> list[dict]:
+        shape: Shape,
+    ) -> Chunk:
         """The records of a block's leading rows, typed a column at a time.
 
         Returns the records of rows [0, n): all of them when every value of every column takes
@@ -441,7 +453,9 @@ class FileStream(_PerFileTime):
             parts += [repeat(value, count) for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
         stats.read += count
-        if structs:  # the BATCH path only encodes them: msgspec structs, built in C
+        if shape == "columns":  # Parquet: the typed columns themselves
+            return RecordColumns(names, [part if isinstance(part, list) else list(part) for part in parts])
+        if shape == "structs":  # JSON Lines only encodes them: msgspec structs, built in C
             return list(map(self._struct_type(tuple(names)), *parts))
         # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
         return list(map(dict, map(zip, repeat(names), zip(*parts, strict=False))))

@@ -14,6 +14,9 @@ Numbers reach COPY as the decoded Decimals, not through stock's float (see `_cop
 Everything else (table creation and evolution, one transaction per batch, the "Inserting with
 SQL" log line) is the stock code.
 
+Parquet batch files (tap-csv's default) skip Python per value altogether: pyarrow reads a
+file's typed columns and writes them as CSV, which COPY takes as it is (`CsvRows`).
+
 One addition: each table with Singer's load metadata gets a BRIN index on its load time, kept
 summarised at the end of every load (`LoadTimeIndex`), so that staging reads a load's new rows
 without scanning the history.
@@ -27,6 +30,10 @@ from collections import deque
 from decimal import Decimal
 
 import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import sqlalchemy
 from psycopg.copy import QueuedLibpqWriter
 from singer_sdk.helpers._batch import BatchFileFormat, StorageTarget
@@ -64,6 +71,53 @@ class RowDecoder:
 
     def rows(self, payload: bytes) -> ColumnRows:
         return ColumnRows(map(msgspec.structs.astuple, self._decoder.decode_lines(payload)))
+
+
+CSV_TYPES = (
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_decimal,
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_boolean,
+    pa.types.is_date,
+    pa.types.is_timestamp,
+    pa.types.is_null,
+)
+
+
+class CsvRows:
+    """A Parquet batch file as COPY's CSV input: its columns that are table columns, in the
+    table's order, written by pyarrow. CSV tells NULL (an empty field) from an empty string
+    (`""`), as COPY's CSV format reads them; decimals keep their exact digits, texts are UTF-8."""
+
+    def __init__(self, table: pa.Table, names: list[str], sanitize_nul: bool) -> None:
+        self.names = [name for name in names if name in table.column_names]
+        table = table.select(self.names)
+        if sanitize_nul:  # as stock: U+0000, which PostgreSQL text cannot hold, becomes U+FFFD
+            table = pa.table(
+                [_without_nul(column) for column in table.columns],
+                names=self.names,
+            )
+        self.count = table.num_rows
+        buffer = pa.BufferOutputStream()
+        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+        self.payload = buffer.getvalue()
+
+    @staticmethod
+    def convertible(table: pa.Table, names: list[str]) -> bool:
+        """True when the file has table columns and all of them are of types whose CSV text
+        PostgreSQL reads as the value: numbers, texts, booleans, dates and timestamps. Others
+        (nested objects and arrays, binary) go the stock way; columns that are not table
+        columns are ignored on both ways."""
+        fields = [field for field in table.schema if field.name in names]
+        return bool(fields) and all(any(check(field.type) for check in CSV_TYPES) for field in fields)
+
+
+def _without_nul(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pc.replace_substring(column, "\u0000", "\ufffd")
+    return column
 
 
 class LoadTimeIndex:
@@ -147,7 +201,11 @@ class FastCopySink(PostgresSink):
         super().clean_up()
 
     def process_batch_files(self, encoding: BaseBatchFileEncoding, files: Sequence[str]) -> None:
-        """JSON Lines files (gzip or plain) decoded with msgspec; other formats as stock."""
+        """JSON Lines files (gzip or plain) decoded with msgspec; Parquet files COPYed as CSV
+        when appended over COPY; other formats and modes as stock."""
+        if encoding.format == BatchFileFormat.PARQUET and self.append_only and self.config["use_copy"]:
+            self._process_parquet_files(files)
+            return
         if encoding.format != BatchFileFormat.JSONL:
             super().process_batch_files(encoding, files)
             return
@@ -165,6 +223,28 @@ class FastCopySink(PostgresSink):
             rows = self._row_decoder.rows(payload) if self.config["use_copy"] else DECODER.decode_lines(payload)
             self.record_counter_metric.increment(len(rows))
             self.process_batch({"records": rows})
+
+    def _process_parquet_files(self, files: Sequence[str]) -> None:
+        """Each file as one batch of CSV rows (`CsvRows`), or the stock way when it has nested
+        columns or the table has a column whose type converts its values (JSON)."""
+        storage = self.batch_config.storage if self.batch_config else None
+        columns = self.column_representation(self.schema)
+        names = [column.name for column in columns]
+        dialect = self.connector._engine.dialect
+        plain = not any(column.type.bind_processor(dialect) for column in columns if not exact_numeric(column.type))
+        for path in files:
+            head, tail = StorageTarget.split_url(path)
+            file_storage = storage or StorageTarget.from_url(head)
+            with file_storage.open(tail, mode="rb") as raw:
+                table = pq.read_table(raw)
+            if plain and CsvRows.convertible(table, names):
+                records: t.Any = CsvRows(table, names, bool(self.connector.sanitize_null_text_characters))
+                count = records.count
+            else:
+                records = table.to_pylist()
+                count = len(records)
+            self.record_counter_metric.increment(count)
+            self.process_batch({"records": records})
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Append mode: COPY into the table itself, in one transaction. Upserts: stock.
@@ -207,6 +287,14 @@ class FastCopySink(PostgresSink):
         """Insert into the (temp) table: the stock semantics, one tuple per row."""
         if not self.config["use_copy"]:
             return super().bulk_insert_records(table, schema, records, primary_keys, connection)
+        target = connection.dialect.identifier_preparer.format_table(table)
+        if isinstance(records, CsvRows):  # only in append mode (see process_batch_files)
+            names_sql = ", ".join(f'"{name}"' for name in records.names)
+            copy_statement = f"COPY {target} ({names_sql}) FROM STDIN (FORMAT csv)"
+            self.logger.info("Inserting with SQL: %s", copy_statement)
+            with connection.connection.cursor() as cursor, cursor.copy(copy_statement) as copy:
+                copy.write(records.payload)
+            return True
         columns = self.column_representation(schema)
         names = [column.name for column in columns]
         rows: Iterable[tuple[t.Any, ...]] = (
@@ -222,7 +310,7 @@ class FastCopySink(PostgresSink):
             rows = list(latest.values())
         # The table by its schema-qualified, quoted name: in append mode it is the real table.
         names_sql = ", ".join(f'"{column.name}"' for column in columns)
-        copy_statement = f"COPY {connection.dialect.identifier_preparer.format_table(table)} ({names_sql}) FROM STDIN"
+        copy_statement = f"COPY {target} ({names_sql}) FROM STDIN"
         self.logger.info("Inserting with SQL: %s", copy_statement)
         self._copy_rows(connection, copy_statement, columns, rows)
         return True

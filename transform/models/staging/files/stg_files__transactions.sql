@@ -55,7 +55,9 @@ renamed as (
 
         -- numerics
         quantity::integer as quantity,
-        price::numeric as unit_price,
+        -- trim_scale: the value, not how a loader spelled it (12015, 12015.0 and 12015.00 land
+        -- from JSON Lines, the stock sink and a Parquet decimal column respectively)
+        trim_scale(price::numeric) as unit_price,
 
         -- timestamps
         {{ source_utc(source('files', 'transactions'), 'timestamp') }} as sold_at,

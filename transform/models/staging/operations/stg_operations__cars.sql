@@ -29,7 +29,8 @@ renamed as (
         trim(car_model)::text as model,
 
         -- numerics
-        price::numeric as list_price,
+        -- trim_scale: the value, not how a loader spelled it (12015 or 12015.0)
+        trim_scale(price::numeric) as list_price,
 
         -- booleans
         _sdc_deleted_at is not null as is_deleted,
