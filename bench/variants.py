@@ -5,14 +5,13 @@ Only environment overrides of settings the plugins declare: nothing in the proje
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import project
-from tests.support.stack import Stack
+from tests.support.stack import Stack, tap_csv_batches
 
 TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the project's load/ overrides)
     "TARGET_POSTGRES_USE_COPY": "false",
@@ -21,18 +20,13 @@ TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the proj
 }
 
 
-def batch_config(root: Path, fmt: str, compression: str, size: int = 100_000) -> str:
-    """tap-csv's batch_config as an environment override. Meltano merges it into the project's
-    setting key by key, so every key that matters is spelled out (`compression: none` too)."""
-    encoding: dict[str, Any] = {"format": fmt, "compression": compression}
-    return json.dumps(
-        {"encoding": encoding, "storage": {"root": f"file://{root}", "prefix": "bench-"}, "batch_size": size}
-    )
-
-
 def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
     """name -> (meltano args, env overrides, stdout discarded)."""
     batches = work / "batches"
+
+    def batch_config(fmt: str, compression: str, size: int = 100_000) -> dict[str, str]:
+        return tap_csv_batches(batches, {"format": fmt, "compression": compression}, size, prefix="bench-")
+
     records = ["run", "tap-csv--records", "target-postgres"]
     return {
         "BATCH parquet, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
@@ -43,22 +37,22 @@ def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
         ),
         "BATCH jsonl.gz, 20k-row files": (
             ["run", "tap-csv", "target-postgres"],
-            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip", 20_000)},
+            batch_config("jsonl", "gzip", 20_000),
             False,
         ),
         "BATCH jsonl.gz, 20k-row files, stock target-postgres sink": (
             ["run", "tap-csv", "target-postgres--stock"],
-            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip", 20_000)},
+            batch_config("jsonl", "gzip", 20_000),
             False,
         ),
         "BATCH jsonl.gz, 100k-row files": (
             ["run", "tap-csv", "target-postgres"],
-            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "gzip")},
+            batch_config("jsonl", "gzip"),
             False,
         ),
         "BATCH jsonl, no compression": (
             ["run", "tap-csv", "target-postgres"],
-            {"TAP_CSV_BATCH_CONFIG": batch_config(batches, "jsonl", "none", 20_000)},
+            batch_config("jsonl", "none", 20_000),
             False,
         ),
         "records (tap-csv--records)": (records, {}, False),

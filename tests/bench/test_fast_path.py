@@ -10,12 +10,10 @@ Every mart and report table must hold the same rows, load-time columns aside.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bench import data
-from tests.support.stack import Stack
+from tests.support.stack import Stack, tap_csv_batches
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +37,6 @@ def load_and_build(stack: Stack, extractor: str, loader: str) -> None:
 
 
 ENCODINGS = {"parquet": {"format": "parquet"}, "jsonl": {"format": "jsonl", "compression": "gzip"}}
-
-
-def batch_env(stack: Stack, encoding: dict[str, str]) -> dict[str, str]:
-    storage = {"root": f"file://{stack.home / 'batches'}", "prefix": "t-"}
-    return {"TAP_CSV_BATCH_CONFIG": json.dumps({"encoding": encoding, "storage": storage, "batch_size": 1000})}
 
 
 def snapshot(stack: Stack) -> dict[str, list[tuple]]:
@@ -77,7 +70,7 @@ def stacks(stack: Stack) -> dict[str, Stack]:
     for child in out.values():
         child.python("-m", "infinit.demo_data", "--transactions", str(TRANSACTIONS), "--out", str(child.drops))
     for name, encoding in ENCODINGS.items():
-        out[name].env.update(batch_env(out[name], encoding))
+        out[name].env.update(tap_csv_batches(out[name].home / "batches", encoding, 1000))
     return out
 
 

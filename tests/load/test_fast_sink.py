@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.stack import MELTANO, ROOT, Stack
+from tests.support.stack import MELTANO, ROOT, Stack, tap_csv_batches
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +40,6 @@ def tap_output(stack: Stack, *tap: str, name: str | None = None, env: dict[str, 
         subprocess.run([MELTANO, "invoke", *tap], cwd=ROOT, env={**stack.env, **(env or {})}, stdout=fh, check=True,
                        stderr=subprocess.DEVNULL, timeout=600)  # fmt: skip
     return out
-
-
-def batch_config(root: Path, encoding: dict[str, str]) -> dict[str, str]:
-    """tap-csv's BATCH setting: small files of this encoding under `root`."""
-    config = {"encoding": encoding, "storage": {"root": f"file://{root}", "prefix": "t-"}, "batch_size": BATCH_SIZE}
-    return {"TAP_CSV_BATCH_CONFIG": json.dumps(config)}
 
 
 def load(stack: Stack, target: str, messages: Path, env: dict[str, str] | None = None) -> str:
@@ -145,10 +139,12 @@ def handmade_batch(stack: Stack, data: Path, encoding: dict[str, str]) -> Path:
 
 def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stack, stack: Stack) -> None:
     source = demo_stack
-    jsonl, parquet = {"format": "jsonl", "compression": "gzip"}, {"format": "parquet"}
+    batches = source.home / "b"
+    jsonl = tap_csv_batches(batches, {"format": "jsonl", "compression": "gzip"}, BATCH_SIZE)
+    parquet = tap_csv_batches(batches, {"format": "parquet"}, BATCH_SIZE)
     outputs = {
-        "batch_jsonl": tap_output(source, "tap-csv", name="jsonl", env=batch_config(source.home / "b", jsonl)),
-        "batch_parquet": tap_output(source, "tap-csv", name="parquet", env=batch_config(source.home / "b", parquet)),
+        "batch_jsonl": tap_output(source, "tap-csv", name="jsonl", env=jsonl),
+        "batch_parquet": tap_output(source, "tap-csv", name="parquet", env=parquet),
         "records": tap_output(source, "tap-csv--records"),
         "cars": tap_output(source, "tap-postgres"),
         "handmade": handmade_batch(source, *handmade_jsonl(source)),

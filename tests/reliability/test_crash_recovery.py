@@ -21,14 +21,13 @@ is the documented recovery (docs/guarantees.md).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
 import pytest
 
 from tests.reliability import pipeline
-from tests.support.stack import Stack
+from tests.support.stack import Stack, tap_csv_batches
 
 TRANSACTIONS = 300
 
@@ -60,13 +59,7 @@ BATCH_ROWS = 50
 def small_batches(stack: Stack) -> None:
     """tap-csv's BATCH files (the project's Parquet) of BATCH_ROWS rows, so that a run commits
     several files."""
-    stack.env["TAP_CSV_BATCH_CONFIG"] = json.dumps(
-        {
-            "encoding": {"format": "parquet"},
-            "storage": {"root": f"file://{stack.home / 'batches'}", "prefix": ""},
-            "batch_size": BATCH_ROWS,
-        }
-    )
+    stack.env.update(tap_csv_batches(stack.home / "batches", {"format": "parquet"}, BATCH_ROWS, prefix=""))
 
 
 def grow(stack: Stack) -> None:

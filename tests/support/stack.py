@@ -7,6 +7,7 @@ the test suite do not clash.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -78,6 +79,14 @@ def base_env(home: Path) -> dict[str, str]:
     ):
         env[f"{name}_PASSWORD"] = "t-" + secrets.token_hex(8)
     return env
+
+
+def tap_csv_batches(root: Path, encoding: dict[str, str], size: int, prefix: str = "t-") -> dict[str, str]:
+    """The environment that points tap-csv's BATCH files at `root`, in `encoding`, `size` rows
+    each. Meltano merges this value into the project's `batch_config` key by key, so a key
+    left out keeps the project's value: spell out every key that matters."""
+    config = {"encoding": encoding, "storage": {"root": f"file://{root}", "prefix": prefix}, "batch_size": size}
+    return {"TAP_CSV_BATCH_CONFIG": json.dumps(config)}
 
 
 @dataclass

@@ -40,9 +40,11 @@ from singer_sdk.helpers._batch import BatchFileFormat, StorageTarget
 from target_postgres.sinks import PostgresSink
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from singer_sdk.helpers._batch import BaseBatchFileEncoding
+
+T = t.TypeVar("T")
 
 # Floats as Decimal, as singer-sdk's deserialize_json does: prices keep their exact digits.
 DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -51,6 +53,13 @@ DECODER = msgspec.json.Decoder(float_hook=Decimal)
 def exact_numeric(column_type: sqlalchemy.types.TypeEngine) -> bool:
     """NUMERIC/DECIMAL (what target-postgres makes of a JSON `number`), not a float type."""
     return isinstance(column_type, sqlalchemy.Numeric) and not isinstance(column_type, sqlalchemy.Float)
+
+
+def value_processors(columns: list[sqlalchemy.Column], dialect: sqlalchemy.engine.Dialect) -> list[t.Any]:
+    """Per column, the function its type applies to each value before it is sent (e.g. JSON
+    dumped), or None. Numeric columns get none: COPY takes the Decimal's own digits, where the
+    type's processor would turn each one into a float (see `FastCopySink._copy_rows`)."""
+    return [None if exact_numeric(column.type) else column.type.bind_processor(dialect) for column in columns]
 
 
 class ColumnRows(list):  # type: ignore[type-arg]
@@ -209,16 +218,15 @@ class FastCopySink(PostgresSink):
         if encoding.format != BatchFileFormat.JSONL:
             super().process_batch_files(encoding, files)
             return
-        storage = self.batch_config.storage if self.batch_config else None
         names = [column.name for column in self.column_representation(self.schema)]
         if self._row_decoder is None or self._row_decoder.names != names:
             self._row_decoder = RowDecoder(names)
-        for path in files:
-            head, tail = StorageTarget.split_url(path)
-            file_storage = storage or StorageTarget.from_url(head)
-            with file_storage.open(tail, mode="rb") as raw:
-                # One file is one batch (20k rows from tap-csv): read it whole, decode it in one call.
-                payload = gzip.decompress(raw.read()) if encoding.compression == "gzip" else raw.read()
+        gzipped = encoding.compression == "gzip"
+
+        def whole(raw: t.IO[bytes]) -> bytes:  # one file is one batch (20k rows from tap-csv): decoded in one call
+            return gzip.decompress(raw.read()) if gzipped else raw.read()
+
+        for payload in self._read_batch_files(files, whole):
             # COPY takes the tuples; the stock INSERT path (use_copy: false) takes dicts.
             rows = self._row_decoder.rows(payload) if self.config["use_copy"] else DECODER.decode_lines(payload)
             self.record_counter_metric.increment(len(rows))
@@ -227,16 +235,10 @@ class FastCopySink(PostgresSink):
     def _process_parquet_files(self, files: Sequence[str]) -> None:
         """Each file as one batch of CSV rows (`CsvRows`), or the stock way when it has nested
         columns or the table has a column whose type converts its values (JSON)."""
-        storage = self.batch_config.storage if self.batch_config else None
         columns = self.column_representation(self.schema)
         names = [column.name for column in columns]
-        dialect = self.connector._engine.dialect
-        plain = not any(column.type.bind_processor(dialect) for column in columns if not exact_numeric(column.type))
-        for path in files:
-            head, tail = StorageTarget.split_url(path)
-            file_storage = storage or StorageTarget.from_url(head)
-            with file_storage.open(tail, mode="rb") as raw:
-                table = pq.read_table(raw)
+        plain = not any(value_processors(columns, self.connector._engine.dialect))
+        for table in self._read_batch_files(files, pq.read_table):
             if plain and CsvRows.convertible(table, names):
                 records: t.Any = CsvRows(table, names, bool(self.connector.sanitize_null_text_characters))
                 count = records.count
@@ -245,6 +247,15 @@ class FastCopySink(PostgresSink):
                 count = len(records)
             self.record_counter_metric.increment(count)
             self.process_batch({"records": records})
+
+    def _read_batch_files(self, files: Sequence[str], read: t.Callable[[t.IO[bytes]], T]) -> Iterator[T]:
+        """What `read` makes of each batch file of a BATCH message (the file closed by then)."""
+        storage = self.batch_config.storage if self.batch_config else None
+        for path in files:
+            head, tail = StorageTarget.split_url(path)
+            with (storage or StorageTarget.from_url(head)).open(tail, mode="rb") as raw:
+                content = read(raw)
+            yield content
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Append mode: COPY into the table itself, in one transaction. Upserts: stock.
@@ -330,9 +341,7 @@ class FastCopySink(PostgresSink):
         value is the one stock lands, only its scale may differ (`12015` stays 12015 where
         stock writes 12015.0); longer numbers keep every digit here.
         """
-        processors = [
-            None if exact_numeric(column.type) else column.type.bind_processor(connection.dialect) for column in columns
-        ]
+        processors = value_processors(columns, connection.dialect)
         converted = [(i, fn) for i, fn in enumerate(processors) if fn is not None]
         cursor = connection.connection.cursor()
         # A thread sends what is formatted while the next rows are: the server parses meanwhile.
