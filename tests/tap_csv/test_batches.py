@@ -15,7 +15,8 @@ import pytest
 from singer_sdk.helpers._batch import BatchConfig
 from tap_csv.batches import STALE_AFTER_SECONDS, remove_stale_batches, write_jsonl_batches
 from tap_csv.columns import RecordColumns
-from tap_csv.parquet import ParquetBatchError, decimal_array, write_parquet_batches
+from tap_csv.contracts import Field, convert_column
+from tap_csv.parquet import ParquetBatchError, block_column, decimal_array, write_parquet_batches
 
 RECORDS = [
     {"transaction_id": i, "price": Decimal(f"{i}.10"), "timestamp": "2024-01-01T00:00:00+00:00", "note": None}
@@ -131,8 +132,56 @@ def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
         "transactions",
         SCHEMA,
     )
-    no_timestamp = [{**r, "timestamp": None} for r in RECORDS[:13]]
-    assert read_parquet(manifest).to_pylist() == no_timestamp + RECORDS[13:]
+    no_timestamp = [{**r, "timestamp": None} for r in RECORDS[:12]]
+    assert read_parquet(manifest).to_pylist() == no_timestamp + RECORDS[12:]
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        (Field("n", "integer"), ["7", "0012", "9223372036854775807", "0"]),
+        (Field("n", "integer", minimum=Decimal(1), maximum=Decimal(10)), ["1", "10", "01"]),
+        (Field("d", "decimal"), ["16099.89", "+012.50", "-0012.5", "000", "0.5", "-0.00", "7"]),
+        (Field("d", "decimal"), ["1" * 40, "0." + "1" * 30]),  # decimal256
+    ],
+)
+def test_block_columns_typed_in_c_write_what_the_python_path_writes(
+    tmp_path: Path, field: Field, values: list[str]
+) -> None:
+    """A clean block's integer and decimal columns, typed by pyarrow from their text: the same
+    Parquet column, type and values, as the contract's Python values give, whole or mixed with
+    rows typed one by one (appended)."""
+    schema = {"properties": {field.name: field.json_schema()}}
+    python = convert_column(field, values)
+    arrow = block_column(field, values)
+    assert python is not None and arrow is not None
+
+    def written(block: RecordColumns) -> pa.Table:
+        (manifest,) = write_parquet_batches([block], parquet_config(tmp_path, None, 100), "t", "s", schema)
+        return read_parquet(manifest)
+
+    assert written(RecordColumns([field.name], [arrow])).equals(written(RecordColumns([field.name], [python])))
+    mixed = RecordColumns([field.name], [arrow])
+    mixed.append({field.name: python[0]})
+    assert written(mixed).column(0).to_pylist() == [*python, python[0]]
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        (Field("n", "integer"), ["9223372036854775808"]),  # past int64
+        (Field("n", "integer"), ["1", ""]),  # a blank
+        (Field("n", "integer"), ["+1"]),  # a sign
+        (Field("n", "integer", minimum=Decimal(1)), ["1", "0"]),  # out of range
+        (Field("n", "integer", maximum=Decimal(9)), ["10"]),
+        (Field("d", "decimal", minimum=Decimal(0)), ["1.5"]),  # bounded decimals: Python compares
+        (Field("d", "decimal"), ["1e3"]),  # an exponent
+        (Field("d", "decimal"), [" 1.5"]),
+        (Field("t", "timestamp"), ["2024-01-02 10:00:00"]),  # other types: Python
+    ],
+)
+def test_block_columns_leave_every_other_case_to_the_python_path(field: Field, values: list[str]) -> None:
+    assert block_column(field, values) is None
 
 
 @pytest.mark.parametrize(
@@ -146,7 +195,7 @@ def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
     ],
 )
 def test_numbers_are_exact_decimals_of_the_digits_they_need(values: list, kind: pa.DataType, text: list) -> None:
-    array = decimal_array(values)
+    array = decimal_array([values])
     assert array.type == kind
     assert [None if v is None else Decimal(v) for v in text] == array.to_pylist()
 

@@ -202,15 +202,25 @@ _TIMESTAMP_COLUMN = re.compile(rf"{_STAMP}(?:\n{_STAMP})*")
 _DATE_COLUMN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2})*")
 
 
-def _integer_column(values: list[str]) -> list[int] | None:
+def plain_integers(values: list[str]) -> bool:
+    """Every value is ASCII digits only: parse_integer's common case."""
     joined = "".join(values)
-    if "" in values or not (joined.isascii() and joined.isdigit()):
+    return "" not in values and joined.isascii() and joined.isdigit()
+
+
+def plain_decimals(values: list[str]) -> bool:
+    """Every value is `[+-]digits[.digits]`: parse_decimal's common case."""
+    return _DECIMAL_COLUMN.fullmatch("\n".join(values)) is not None
+
+
+def _integer_column(values: list[str]) -> list[int] | None:
+    if not plain_integers(values):
         return None
     return list(map(int, values))  # parse_integer's common case, value by value
 
 
 def _decimal_column(values: list[str]) -> list[Decimal] | None:
-    if not _DECIMAL_COLUMN.fullmatch("\n".join(values)):
+    if not plain_decimals(values):
         return None
     return list(map(Decimal, values))
 

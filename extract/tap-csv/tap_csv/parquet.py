@@ -10,13 +10,18 @@ by value in Python on both sides. The columns follow the stream's JSON schema:
   decimal256 past 38 digits): the Decimals the contract parsed, never a float;
 - anything else -> what pyarrow infers from the values.
 
+The integer and unbounded decimal columns of a clean CSV block are typed here, in C
+(`block_column`), rather than value by value in Python: ~0.45 s less CPU per 1M rows.
+
 Any Singer target that reads singer-sdk's `parquet` batch encoding reads these files.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -24,13 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tap_csv.columns import RecordColumns, regroup_columns
+from tap_csv.columns import Column, RecordColumns, regroup_columns
+from tap_csv.contracts import Field, plain_decimals, plain_integers
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BatchConfig
 
 MAX_DECIMAL_DIGITS = 76  # decimal256's precision
 PAGE_COMPRESSION = {"gzip": "gzip", "none": "none"}
+_UNPRINTED = re.compile(r"(?:^|\n)(?:\+|-?0[0-9])")  # a plus sign or a leading zero Decimal would drop
 
 
 class ParquetBatchError(ValueError):
@@ -56,7 +63,7 @@ def write_parquet_batches(
     sync_id = f"{tap_name}--{stream_name}-{uuid4()}"
     for number, columns in enumerate(regroup_columns(chunks, names, batch_config.batch_size), start=1):
         try:
-            arrays = [build(values) for build, values in zip(builders, columns, strict=True)]
+            arrays = [build(pieces) for build, pieces in zip(builders, columns, strict=True)]
         except ParquetBatchError as error:
             raise ParquetBatchError(f"stream {stream_name}: {error}") from error
         buffer = pa.BufferOutputStream()  # written whole, then stored in one call
@@ -67,38 +74,72 @@ def write_parquet_batches(
         yield [storage.get_url(filename)]
 
 
-def column_builder(prop: dict[str, Any]) -> Callable[[list[Any]], pa.Array]:
-    """How to build the Arrow array of a column of this JSON schema property."""
+def block_column(spec: Field, values: list[str]) -> pa.Array | None:
+    """A column of a clean CSV block as an Arrow array, typed in C where that pays: integers
+    (int64) and decimals without bounds (their text, cast once per file by `decimal_array`).
+
+    None: the caller types the column in Python (contracts.convert_column), which also decides
+    what a value that is not plain means (a blank, a space, past int64, out of range...)."""
+    if spec.type == "integer" and plain_integers(values):
+        try:
+            array = pa.array(values, pa.string()).cast(pa.int64())
+        except pa.ArrowInvalid:  # past int64
+            return None
+        if spec.minimum is not None or spec.maximum is not None:
+            bounds = pc.min_max(array).as_py()
+            if spec.minimum is not None and bounds["min"] < spec.minimum:
+                return None
+            if spec.maximum is not None and bounds["max"] > spec.maximum:
+                return None
+        return array
+    if spec.type == "decimal" and spec.minimum is None and spec.maximum is None and plain_decimals(values):
+        text = pa.array(values, pa.string())
+        if _UNPRINTED.search("\n".join(values)):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
+            text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
+        return text
+    return None
+
+
+def column_builder(prop: dict[str, Any]) -> Callable[[list[Column]], pa.Array]:
+    """How to build the Arrow array of a column of this JSON schema property from its pieces
+    (lists of values, or arrays `block_column` built)."""
     declared = prop.get("type", [])
     types = {declared} if isinstance(declared, str) else set(declared)
     types.discard("null")
     if types == {"integer"}:
-        return lambda values: pa.array(values, pa.int64())
+        return _joined(lambda values: pa.array(values, pa.int64()))
     if types == {"boolean"}:
-        return lambda values: pa.array(values, pa.bool_())
+        return _joined(lambda values: pa.array(values, pa.bool_()))
     if types == {"string"}:
-        return lambda values: pa.array(values, pa.string())
+        return _joined(lambda values: pa.array(values, pa.string()))
     if types == {"number"}:
         return decimal_array
-    return pa.array
+    return _joined(pa.array)
 
 
-def decimal_array(values: list[Any]) -> pa.Array:
+def _joined(build: Callable[[list[Any]], pa.Array]) -> Callable[[list[Column]], pa.Array]:
+    """`build` over the pieces of a column: over all of them at once when they are all lists
+    (one inference for `pa.array`), else over each list, the arrays concatenated."""
+
+    def build_pieces(pieces: list[Column]) -> pa.Array:
+        if not any(isinstance(piece, pa.Array) for piece in pieces):
+            return build(list(chain.from_iterable(pieces)))
+        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else build(piece) for piece in pieces])
+
+    return build_pieces
+
+
+def decimal_array(pieces: list[Column]) -> pa.Array:
     """Exact decimals (ints too) as one decimal column of the precision and scale they need.
 
     pyarrow's own inference from Decimal objects costs ~1.7 µs a value; their text, cast in C,
     costs a sixth of it. The text's scale and digits are measured in C too; only a column with
-    an exponent (or a value that is not a number) is written out value by value."""
-    kinds = set(map(type, values))
-    if kinds <= {Decimal, int, type(None)}:  # what the contracts give: their text, unless an exponent
-        text = pa.array([None if value is None else str(value) for value in values], pa.string())
-        plain = not pc.any(pc.match_substring(text, "E")).as_py()
-    else:
-        plain = False
-    if not plain:  # 1.5E-7, floats, or a value that is no number (an error)
-        text = pa.array([None if value is None else _plain(value) for value in values], pa.string())
+    an exponent (or a value that is not a number) is written out value by value. Pieces that
+    `block_column` built are that text already."""
+    texts = [piece if isinstance(piece, pa.Array) else _decimal_text(piece) for piece in pieces]
+    text = texts[0] if len(texts) == 1 else pa.concat_arrays(texts)
     if text.null_count == len(text):
-        return pa.array(values, pa.null()) if values else pa.array([], pa.decimal128(1, 0))
+        return pa.nulls(len(text)) if len(text) else pa.array([], pa.decimal128(1, 0))
     digits = pc.utf8_length(pc.replace_substring(text, "-", ""))
     point = pc.find_substring(text, ".")
     has_point = pc.greater_equal(point, 0)
@@ -113,6 +154,17 @@ def decimal_array(values: list[Any]) -> pa.Array:
         return text.cast(kind(precision, max_scale))
     except pa.ArrowInvalid as error:  # NaN, Infinity: no decimal holds them
         raise ParquetBatchError(f"not an exact decimal: {error}") from error
+
+
+def _decimal_text(values: list[Any]) -> pa.Array:
+    """The exact text of each number (None stays null), without exponent."""
+    kinds = set(map(type, values))
+    if kinds <= {Decimal, int, type(None)}:  # what the contracts give: their text, unless an exponent
+        text = pa.array([None if value is None else str(value) for value in values], pa.string())
+        if not pc.any(pc.match_substring(text, "E")).as_py():
+            return text
+    # 1.5E-7, floats, or a value that is no number (an error)
+    return pa.array([None if value is None else _plain(value) for value in values], pa.string())
 
 
 def _plain(value: Any) -> str:

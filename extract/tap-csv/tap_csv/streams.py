@@ -17,7 +17,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_csv import files
 from tap_csv.batches import remove_stale_batches, write_jsonl_batches
-from tap_csv.columns import RecordColumns
+from tap_csv.columns import Column, RecordColumns
 from tap_csv.contracts import Contract, convert_column
 from tap_csv.readers import (
     FileError,
@@ -428,7 +428,11 @@ class FileStream(_PerFileTime):
         if not columns:
             return []
         size = len(block.lines)
-        typed: dict[str, list[Any]] = {}
+        pk = self.contract.primary_key
+        block_column = None
+        if shape == "columns":  # Parquet: integers and decimals typed in C (pyarrow, imported by now)
+            from tap_csv.parquet import block_column
+        typed: dict[str, Column] = {}
         for spec in self.contract.fields:
             index = positions.get(spec.name)
             if index is None:  # an optional column the file does not have (the header check passed)
@@ -436,25 +440,33 @@ class FileStream(_PerFileTime):
                     return []
                 typed[spec.name] = [None] * size
                 continue
-            values = convert_column(spec, columns[index])
+            values: Column | None = None
+            if block_column is not None and spec.name not in pk:  # keys: SeenKeys takes Python values
+                values = block_column(spec, columns[index])
+            if values is None:
+                values = convert_column(spec, columns[index])
             if values is None:
                 return []
             typed[spec.name] = values
         count = size
-        pk = self.contract.primary_key
         if len(pk) == 1:
             count = seen.add_column(typed[pk[0]], block.first_line)
         elif pk:
             count = seen.add_many(list(zip(*(typed[name] for name in pk), strict=True)), block.first_line)
         names = list(typed)
+        stats.read += count
+        if shape == "columns":  # Parquet: the typed columns themselves
+            kept = [typed[name][:count] for name in names]
+            if self.add_metadata:
+                names += [*meta, "_sdc_source_lineno"]
+                kept += [[value] * count for value in meta.values()]
+                kept.append(list(range(block.first_line, block.first_line + count)))
+            return RecordColumns(names, kept)
         parts: list[Iterable[Any]] = [typed[name][:count] for name in names]
         if self.add_metadata:
             names += [*meta, "_sdc_source_lineno"]
             parts += [repeat(value, count) for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
-        stats.read += count
-        if shape == "columns":  # Parquet: the typed columns themselves
-            return RecordColumns(names, [part if isinstance(part, list) else list(part) for part in parts])
         if shape == "structs":  # JSON Lines only encodes them: msgspec structs, built in C
             return list(map(self._struct_type(tuple(names)), *parts))
         # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
