@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from tap_csv import streams
+from tap_csv import parquet, streams
 from tap_csv.readers import CsvLayout, LineCursor, RawRecord, csv_records
 
 from tests.tap_csv.conftest import config_for, run_tap
@@ -190,3 +190,63 @@ def test_parquet_batch_files_hold_what_the_records_hold(
     ]
     assert len(rows) == 36
     assert len(batched.rows("file_rejects")) == len(records.rows("file_rejects")) > 0
+
+
+def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parquet(
+    drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leading zeros in integer columns and a sign or leading zeros on prices are plain values:
+    the Parquet path types those blocks in C (parquet.block_column), and lands what the
+    record path gives, row for row, in a decimal column of the digits the values need."""
+    odd = [
+        f"{i},0{100 + i},00{200 + i % 7},0{1 + i % 3},"  # integers with leading zeros
+        f"{'+0' if i % 2 else '-00'}{i}.{i % 100:02d},"  # +01.01, -002.02, ...
+        f"2024-01-0{1 + i % 9} 10:00:00"
+        for i in range(1, 31)
+    ]
+    (drops / "transactions.csv").write_text("\n".join([HEADER, *odd]) + "\n")
+    config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
+    monkeypatch.setattr(streams, "CHUNK_ROWS", 8)
+    records = run_tap(config)
+    per_row: list[int] = []
+    typed_row = streams.FileStream._typed_row
+
+    def spy(self: streams.FileStream, path: Path, raw: RawRecord, *args: Any) -> dict | None:
+        per_row.append(raw.lineno)
+        return typed_row(self, path, raw, *args)
+
+    monkeypatch.setattr(streams.FileStream, "_typed_row", spy)
+    in_c: list[str] = []
+    typed_in_c = parquet.block_column
+
+    def block_spy(spec: Any, values: list[str]) -> Any:
+        array = typed_in_c(spec, values)
+        if array is not None:
+            in_c.append(spec.name)
+        return array
+
+    monkeypatch.setattr(parquet, "block_column", block_spy)
+    batch_config = {
+        "encoding": {"format": "parquet"},
+        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
+        "batch_size": 20,
+    }
+    batched = run_tap({**config, "batch_config": batch_config})
+    urls = [
+        url
+        for message in batched.messages
+        if message["type"] == "BATCH" and message["stream"] == "transactions"
+        for url in message["manifest"]
+    ]
+    tables = [pq.read_table(url.removeprefix("file://")) for url in urls]
+    rows = [row for table in tables for row in table.to_pylist()]
+
+    def without_extraction_time(row: dict) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
+
+    assert per_row == []  # every block took the column path
+    assert Counter(in_c) == {name: 4 for name in ("product_id", "client_id", "quantity", "price")}  # 4 blocks
+    expected = [without_extraction_time(r) for r in records.rows("transactions")]
+    assert [without_extraction_time(r) for r in rows] == expected
+    assert expected[0]["price"] == Decimal("1.01") and expected[1]["price"] == Decimal("-2.02")
+    assert [str(t.schema.field("price").type) for t in tables] == ["decimal128(4, 2)", "decimal128(4, 2)"]
