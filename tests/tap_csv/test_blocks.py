@@ -15,12 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tap_csv import parquet, streams
 from tap_csv.readers import CsvLayout, LineCursor, RawRecord, csv_records
 
-from tests.tap_csv.conftest import config_for, run_tap
+from tests.tap_csv.conftest import Run, config_for, run_tap
 
 HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
 CLEAN = [
@@ -159,6 +160,27 @@ def test_batch_files_hold_what_the_records_hold(drops: Path, tmp_path: Path, mon
     assert batched.rows("file_rejects") and len(batched.rows("file_rejects")) == len(records.rows("file_rejects"))
 
 
+def parquet_run(config: dict[str, Any], root: Path, size: int) -> tuple[Run, list[pa.Table]]:
+    """A tap run writing Parquet BATCH files of `size` rows under `root`, and its transactions files."""
+    batch_config = {
+        "encoding": {"format": "parquet"},
+        "storage": {"root": f"file://{root}", "prefix": "t-"},
+        "batch_size": size,
+    }
+    run = run_tap({**config, "batch_config": batch_config})
+    urls = [
+        url
+        for message in run.messages
+        if message["type"] == "BATCH" and message["stream"] == "transactions"
+        for url in message["manifest"]
+    ]
+    return run, [pq.read_table(url.removeprefix("file://")) for url in urls]
+
+
+def without_extraction_time(row: dict) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
+
+
 def test_parquet_batch_files_hold_what_the_records_hold(
     drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,23 +190,8 @@ def test_parquet_batch_files_hold_what_the_records_hold(
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
     monkeypatch.setattr(streams, "CHUNK_ROWS", 7)
     records = run_tap(config)
-    batch_config = {
-        "encoding": {"format": "parquet"},
-        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
-        "batch_size": 10,
-    }
-    batched = run_tap({**config, "batch_config": batch_config})
-    urls = [
-        url
-        for message in batched.messages
-        if message["type"] == "BATCH" and message["stream"] == "transactions"
-        for url in message["manifest"]
-    ]
-    rows = [row for url in urls for row in pq.read_table(url.removeprefix("file://")).to_pylist()]
-
-    def without_extraction_time(row: dict) -> dict[str, Any]:
-        return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
-
+    batched, tables = parquet_run(config, tmp_path / "batches", 10)
+    rows = [row for table in tables for row in table.to_pylist()]
     assert [without_extraction_time(r) for r in rows] == [
         without_extraction_time(r) for r in records.rows("transactions")
     ]
@@ -226,24 +233,8 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
         return array
 
     monkeypatch.setattr(parquet, "block_column", block_spy)
-    batch_config = {
-        "encoding": {"format": "parquet"},
-        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
-        "batch_size": 20,
-    }
-    batched = run_tap({**config, "batch_config": batch_config})
-    urls = [
-        url
-        for message in batched.messages
-        if message["type"] == "BATCH" and message["stream"] == "transactions"
-        for url in message["manifest"]
-    ]
-    tables = [pq.read_table(url.removeprefix("file://")) for url in urls]
+    _, tables = parquet_run(config, tmp_path / "batches", 20)
     rows = [row for table in tables for row in table.to_pylist()]
-
-    def without_extraction_time(row: dict) -> dict[str, Any]:
-        return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
-
     assert per_row == []  # every block took the column path
     assert Counter(in_c) == {name: 4 for name in ("product_id", "client_id", "quantity", "price")}  # 4 blocks
     expected = [without_extraction_time(r) for r in records.rows("transactions")]
