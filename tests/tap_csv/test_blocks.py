@@ -112,9 +112,8 @@ def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.Monkey
     assert [r["note"] for r in expected[0]] == ["first", None, None, "last", "x"]
 
 
-def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast path is taken: no row of a clean file goes through the per-row typing."""
-    (drops / "transactions.csv").write_text("\n".join([HEADER, *CLEAN]) + "\n")
+def lines_typed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The line numbers the per-row typing sees from now on (a spy on FileStream._typed_row)."""
     per_row: list[int] = []
     typed_row = streams.FileStream._typed_row
 
@@ -123,6 +122,13 @@ def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pyte
         return typed_row(self, path, raw, *args)
 
     monkeypatch.setattr(streams.FileStream, "_typed_row", spy)
+    return per_row
+
+
+def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is taken: no row of a clean file goes through the per-row typing."""
+    (drops / "transactions.csv").write_text("\n".join([HEADER, *CLEAN]) + "\n")
+    per_row = lines_typed_one_by_one(monkeypatch)
     monkeypatch.setattr(streams, "CHUNK_ROWS", 16)
     records, rejects, marks = extract(config_for({"entity": "transactions", "path": str(drops / "*.csv")}))
     assert per_row == []
@@ -215,14 +221,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
     monkeypatch.setattr(streams, "CHUNK_ROWS", 8)
     records = run_tap(config)
-    per_row: list[int] = []
-    typed_row = streams.FileStream._typed_row
-
-    def spy(self: streams.FileStream, path: Path, raw: RawRecord, *args: Any) -> dict | None:
-        per_row.append(raw.lineno)
-        return typed_row(self, path, raw, *args)
-
-    monkeypatch.setattr(streams.FileStream, "_typed_row", spy)
+    per_row = lines_typed_one_by_one(monkeypatch)
     in_c: list[str] = []
     typed_in_c = parquet.block_column
 
