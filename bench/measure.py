@@ -156,7 +156,6 @@ def measure(
     peaks = sampler.stop()
     cpu = cpu_split(children_cpu() - cpu0, server_cpu() - server0)
     stdout = stdout or ""
-    stdout = stdout or ""
     if log is not None:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"\n$ {' '.join(args)}  ({seconds:.2f} s, rc={proc.returncode})\n{stdout}\n{stderr}\n")

@@ -48,7 +48,7 @@ def test_bench_runs_every_project_step_and_writes_its_result(tmp_path: Path) -> 
     steps = result["steps"]
     assert {
         "copy", "el_cars", "el_backfill", "dbt_full", "elt_incremental", "el_no_change", "dbt_no_change",
-        "dbt_incremental",
+        "el_csv_no_change", "dbt_start", "dbt_incremental",
     } <= steps.keys()  # fmt: skip
     assert steps["copy"]["rows"] == TRANSACTIONS
     # Every sale extracted once and landed once; the +1 % run reads only the appended lines.
@@ -59,6 +59,12 @@ def test_bench_runs_every_project_step_and_writes_its_result(tmp_path: Path) -> 
     assert steps["elt_incremental"]["raw_rows_landed"]["transactions"] == DELTA
     assert transactions_extracted(steps["el_no_change"]) == 0
     assert "transactions" not in steps["el_no_change"]["raw_rows_landed"]
+    # The start-up floors: the file EL read nothing; dbt started, parsed and ran no node.
+    assert transactions_extracted(steps["el_csv_no_change"]) == 0
+    assert steps["el_csv_no_change"]["raw_rows_landed"] == {}
+    assert "dbt_timings" not in steps["dbt_start"]
+    log = (tmp_path / ".work" / result["started_at"] / "bench.log").read_text()
+    assert "does not match any enabled nodes" in log and "Nothing to do" in log
     # Peak memory was sampled for the plugins of the backfill, dbt's per-model times parsed.
     assert {"tap-csv", "target-postgres"} <= steps["el_backfill"]["peak_rss_mb"].keys()
     assert "marts.fct_transactions" in steps["dbt_full"]["dbt_timings"]
@@ -66,6 +72,9 @@ def test_bench_runs_every_project_step_and_writes_its_result(tmp_path: Path) -> 
     targets = result["targets"]
     assert targets["incremental extracts only the new rows"]["reached"] is True
     assert "with no new rows" in targets["incremental dbt build <= 25% of full"]["detail"]
+    assert "with no node selected" in targets["incremental dbt build <= 25% of full"]["detail"]
+    assert "with no node selected" in targets["incremental elt <= 15% of backfill EL+T"]["detail"]
+    assert "with nothing to read" in targets["EL <= 8x COPY"]["detail"]
     assert targets["EL >= best of pandas and dlt"]["reached"] is None  # peers not run
 
     queries = result["queries"]
