@@ -75,6 +75,9 @@ def test_bench_runs_every_project_step_and_writes_its_result(tmp_path: Path) -> 
     assert "with no node selected" in targets["incremental dbt build <= 25% of full"]["detail"]
     assert "with no node selected" in targets["incremental elt <= 15% of backfill EL+T"]["detail"]
     assert "with nothing to read" in targets["EL <= 8x COPY"]["detail"]
+    assert "the rest (the rows)" in targets["EL <= 8x COPY"]["detail"]
+    # --short: the incremental build is the elt's last block, with no Meltano start to take away.
+    assert "beyond that start" not in targets["incremental dbt build <= 25% of full"]["detail"]
     assert targets["EL >= best of pandas and dlt"]["reached"] is None  # peers not run
 
     queries = result["queries"]
