@@ -420,6 +420,61 @@ def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_aft
     assert_equal_to_full_rebuild(pipeline, table)
 
 
+def test_the_incremental_monthly_reports_rewrite_whole_months_or_every_month_after_a_rename(
+    pipeline: Pipeline,
+) -> None:
+    """rpt_monthly_client_sales and rpt_monthly_model_sales rank the members of each month, so a
+    run rewrites whole months: those whose sales changed, a moved sale's old month included, or
+    every month after a client or car was renamed. Each time they equal their full rebuild."""
+    client_report, model_report = reports = ("reports.rpt_monthly_client_sales", "reports.rpt_monthly_model_sales")
+
+    def elt_rewrites(label: str) -> dict[str, set[date]]:
+        """Runs the pipeline; the months each report rewrote."""
+        before = {report: pipeline.scalar(f"select max(_dbt_updated_at) from {report}") for report in reports}
+        pipeline.elt(label)
+        return {
+            report: {
+                month
+                for (month,) in pipeline.query(
+                    f"select distinct month from {report} where _dbt_updated_at > %s", (before[report],)
+                )
+            }
+            for report in reports
+        }
+
+    def every_month(report: str) -> set[date]:
+        return {month for (month,) in pipeline.query(f"select distinct month from {report}")}
+
+    first, second = sorted(every_month(client_report))[2:5:2]  # two months mid-history
+    append_sale(pipeline, 7200, f"{first.isoformat()[:8]}15 10:00:00")
+    assert elt_rewrites("incremental run, one sale in an old month") == {report: {first} for report in reports}
+    assert_equal_to_full_rebuild(pipeline, *reports)
+
+    append_sale(pipeline, 7200, f"{second.isoformat()[:8]}15 10:00:00")  # corrected: sold another month
+    assert elt_rewrites("incremental run, the sale moved to another month") == {
+        report: {first, second} for report in reports
+    }
+    assert_equal_to_full_rebuild(pipeline, *reports)
+
+    clients_file = pipeline.stack.drops / "clients.json"
+    clients = json.loads(clients_file.read_text(encoding="utf-8"))
+    next(c for c in clients if c["client_id"] == 204)["name"] = "Renamed Monthly Client"
+    clients_file.write_text(json.dumps(clients, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    rewrites = elt_rewrites("incremental run, a client renamed")
+    assert rewrites == {client_report: every_month(client_report), model_report: set()}
+    names = f"select distinct client_name from {client_report} where client_id = 204"
+    assert pipeline.query(names) == [("Renamed Monthly Client",)]
+    assert_equal_to_full_rebuild(pipeline, *reports)
+
+    with pipeline.stack.operations() as ops:
+        ops.execute("update cars set car_model = 'Renamed Monthly Model' where car_id = 106")
+    rewrites = elt_rewrites("incremental run, a car renamed")
+    assert rewrites == {client_report: set(), model_report: every_month(model_report)}
+    models = f"select distinct model from {model_report} where product_id = 106"
+    assert pipeline.query(models) == [("Renamed Monthly Model",)]
+    assert_equal_to_full_rebuild(pipeline, *reports)
+
+
 def failed_test_names(pipeline: Pipeline) -> set[str]:
     """Names of the failed nodes of the last dbt command, without dbt's hash suffix."""
     return {uid.split(".")[2] for uid in failed_nodes(pipeline)}

@@ -1,28 +1,25 @@
 -- The primary key (month, brand: YAML) serves the month filters.
--- One row per local month and brand that sold: value, rank and share of the month.
+-- One row per local month and brand that sold: value, rank and share of the month. Rolled up
+-- from rpt_monthly_model_sales (a row per month and car), whose names are the catalog's.
 with
 
-daily_sales as (
+model_months as (
 
-    select * from {{ ref('fct_sales_daily') }}
-
-),
-
-cars as (
-
-    select * from {{ ref('dim_cars') }}
+    select * from {{ ref('rpt_monthly_model_sales') }}
 
 ),
 
 aggregated as (
 
     select
-        daily_sales.sale_month as month,
-        cars.brand,
-        {{ sum_daily_sales('daily_sales') }}
-    from daily_sales
-    inner join cars on daily_sales.product_id = cars.product_id
-    group by 1, 2
+        month,
+        brand,
+        sum(transactions)::bigint as transactions,
+        sum(units)::bigint as units,
+        sum(turnover) as turnover,
+        sum(market_value) as market_value
+    from model_months
+    group by month, brand
 
 ),
 

@@ -1,6 +1,8 @@
 -- The primary key (month: YAML) serves the month filters.
 -- One row per local month of the data's range (months without sales show zeros), with
 -- month-over-month and year-over-year comparisons. Ratios are null when undefined.
+-- Rolled up from rpt_monthly_client_sales (a row per month and client who bought), which
+-- holds a month's sales in far fewer rows than fct_sales_daily when clients are many.
 {% set compared = [
     'transactions', 'units', 'turnover', 'market_value', 'discount_pct', 'avg_basket',
     'active_clients', 'new_clients',
@@ -8,9 +10,9 @@
 
 with
 
-daily_sales as (
+client_months as (
 
-    select * from {{ ref('fct_sales_daily') }}
+    select * from {{ ref('rpt_monthly_client_sales') }}
 
 ),
 
@@ -24,8 +26,8 @@ first_purchases as (
 
     select
         client_id,
-        min(sale_month) as first_month
-    from daily_sales
+        min(month) as first_month
+    from client_months
     group by client_id
 
 ),
@@ -33,14 +35,14 @@ first_purchases as (
 sales as (
 
     select
-        sale_month as month,
+        month,
         sum(transactions)::bigint as transactions,
         sum(units)::bigint as units,
         sum(turnover) as turnover,
         sum(market_value) as market_value,
-        count(distinct client_id) as active_clients
-    from daily_sales
-    group by sale_month
+        count(*) as active_clients  -- a row per client who bought (the key)
+    from client_months
+    group by month
 
 ),
 
