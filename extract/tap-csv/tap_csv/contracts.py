@@ -208,9 +208,10 @@ def plain_integers(values: list[str]) -> bool:
     return "" not in values and joined.isascii() and joined.isdigit()
 
 
-def plain_decimals(values: list[str]) -> bool:
-    """Every value is `[+-]digits[.digits]`: parse_decimal's common case."""
-    return _DECIMAL_COLUMN.fullmatch("\n".join(values)) is not None
+def plain_decimals(lines: str) -> bool:
+    """Every value of `lines` (a column's values joined by newlines) is `[+-]digits[.digits]`:
+    parse_decimal's common case."""
+    return _DECIMAL_COLUMN.fullmatch(lines) is not None
 
 
 def _integer_column(values: list[str]) -> list[int] | None:
@@ -220,7 +221,7 @@ def _integer_column(values: list[str]) -> list[int] | None:
 
 
 def _decimal_column(values: list[str]) -> list[Decimal] | None:
-    if not plain_decimals(values):
+    if not plain_decimals("\n".join(values)):
         return None
     return list(map(Decimal, values))
 

@@ -92,9 +92,12 @@ def block_column(spec: Field, values: list[str]) -> pa.Array | None:
             if spec.maximum is not None and bounds["max"] > spec.maximum:
                 return None
         return array
-    if spec.type == "decimal" and spec.minimum is None and spec.maximum is None and plain_decimals(values):
+    if spec.type == "decimal" and spec.minimum is None and spec.maximum is None:
+        lines = "\n".join(values)  # joined once, for both checks
+        if not plain_decimals(lines):
+            return None
         text = pa.array(values, pa.string())
-        if _UNPRINTED.search("\n".join(values)):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
+        if _UNPRINTED.search(lines):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
             text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
         return text
     return None

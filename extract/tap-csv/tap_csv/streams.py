@@ -455,22 +455,18 @@ class FileStream(_PerFileTime):
             count = seen.add_many(list(zip(*(typed[name] for name in pk), strict=True)), block.first_line)
         names = list(typed)
         stats.read += count
-        if shape == "columns":  # Parquet: the typed columns themselves
-            kept = [typed[name][:count] for name in names]
-            if self.add_metadata:
-                names += [*meta, "_sdc_source_lineno"]
-                kept += [[value] * count for value in meta.values()]
-                kept.append(list(range(block.first_line, block.first_line + count)))
-            return RecordColumns(names, kept)
-        parts: list[Iterable[Any]] = [typed[name][:count] for name in names]
+        # Every part is a column of `count` values (a list, a range, or an array block_column built).
+        parts: list[Column] = [typed[name][:count] for name in names]
         if self.add_metadata:
             names += [*meta, "_sdc_source_lineno"]
-            parts += [repeat(value, count) for value in meta.values()]
+            parts += [[value] * count for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
+        if shape == "columns":  # Parquet: the typed columns themselves
+            return RecordColumns(names, parts)
         if shape == "structs":  # JSON Lines only encodes them: msgspec structs, built in C
             return list(map(self._struct_type(tuple(names)), *parts))
-        # zip(), map() and dict() in C: no Python frame per row (repeat() is endless: not strict)
-        return list(map(dict, map(zip, repeat(names), zip(*parts, strict=False))))
+        # zip(), map() and dict() in C: no Python frame per row
+        return list(map(dict, map(zip, repeat(names), zip(*parts, strict=True))))
 
     @functools.cache  # noqa: B019 - one stream object per entity and run
     def _struct_type(self, names: tuple[str, ...]) -> type[msgspec.Struct]:
