@@ -173,7 +173,19 @@ def test_sent_once_with_its_pdf_and_a_failure_retried(
     assert nothing.returncode == 2 and "2031-01 has no sales" in nothing.stderr
     assert len(inbox.messages) == 1
     assert len(log_rows(pipeline)) == 4
-    for result in (off, down, again, nothing):
+
+    # A month whose send failed is sent by the next run, though that run is for another month.
+    june = stack.run(str(CLI), "deliver", "--month", "2024-06", env={**env, "SMTP_PORT": str(free_port())}, check=False)
+    assert june.returncode == 1
+    stack.run(str(CLI), "deliver", env=env)
+    assert len(inbox.messages) == 2 and "2024-06" in inbox.parsed()["Subject"]
+    assert [(m, e) for m, e, _ in log_rows(pipeline)][4:] == [
+        ("2024-06", "attempt"),
+        ("2024-06", "failed"),
+        ("2024-06", "attempt"),
+        ("2024-06", "sent"),
+    ]
+    for result in (off, down, again, nothing, june):
         assert PASSWORD not in result.stdout + result.stderr
 
 

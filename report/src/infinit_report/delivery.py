@@ -109,7 +109,7 @@ def pending_months(conn: psycopg.Connection[Any], latest: date | None) -> list[d
     return [row["month"] for row in rows]
 
 
-def unfinished(conn: psycopg.Connection[Any], month: Any) -> bool:
+def unfinished(conn: psycopg.Connection[Any], month: date) -> bool:
     """Did the month's latest attempt end without an outcome (a crash mid-send)?"""
     row = conn.execute(
         "select event from delivery.report_deliveries where month = %s order by recorded_at desc limit 1", [month]
@@ -117,7 +117,7 @@ def unfinished(conn: psycopg.Connection[Any], month: Any) -> bool:
     return row is not None and row["event"] == "attempt"
 
 
-def record(conn: psycopg.Connection[Any], month: Any, event: str, smtp: Smtp, detail: str | None = None) -> None:
+def record(conn: psycopg.Connection[Any], month: date, event: str, smtp: Smtp, detail: str | None = None) -> None:
     """Append one row, committed at once (the session is read-only by default: one write transaction)."""
     conn.read_only = False
     try:
@@ -131,7 +131,7 @@ def record(conn: psycopg.Connection[Any], month: Any, event: str, smtp: Smtp, de
 
 
 # --- the message ---------------------------------------------------------------------
-def message(smtp: Smtp, month: Any, pdf: Path) -> EmailMessage:
+def message(smtp: Smtp, month: date, pdf: Path) -> EmailMessage:
     label = f"{month:%Y-%m}"
     msg = EmailMessage()
     msg["Subject"] = f"Sales report {label}"
@@ -166,7 +166,7 @@ def send(smtp: Smtp, msg: EmailMessage, timeout: float = 60) -> dict[str, tuple[
 
 
 # --- one run -------------------------------------------------------------------------
-def deliver_month(conn: psycopg.Connection[Any], smtp: Smtp, month: Any, out_dir: Path) -> bool:
+def deliver_month(conn: psycopg.Connection[Any], smtp: Smtp, month: date, out_dir: Path) -> bool:
     """Generate the month's PDF (the monthly report's own code), mail it, log it. True if sent."""
     if unfinished(conn, month):
         log.warning("%s: an earlier run stopped during its send; sending again (at-least-once)", f"{month:%Y-%m}")
@@ -179,7 +179,8 @@ def deliver_month(conn: psycopg.Connection[Any], smtp: Smtp, month: Any, out_dir
     except (smtplib.SMTPException, OSError, RuntimeError, LookupError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         record(conn, month, "failed", smtp, reason[:1000])
-        log.error("%s: not sent to %s via %s:%s: %s", f"{month:%Y-%m}", smtp.recipients, smtp.host, smtp.port, reason)
+        to = ", ".join(smtp.recipients)
+        log.error("%s: not sent to %s via %s:%s: %s", f"{month:%Y-%m}", to, smtp.host, smtp.port, reason)
         return False
     record(conn, month, "sent", smtp, f"refused: {sorted(refused)}" if refused else None)
     size = output.pdf.stat().st_size
