@@ -216,6 +216,36 @@ def test_a_crash_after_the_send_sends_again_with_the_same_message_id(
     assert [(m, e) for m, e, _ in log_rows(pipeline)] == [(MONTH, "attempt"), (MONTH, "attempt"), (MONTH, "sent")]
 
 
+def test_a_month_is_not_sent_before_a_load_after_it_closed(
+    empty_log: Pipeline, smtp_server: tuple[Inbox, int], certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """As if the 1st's daily run had failed: the reports were last built from a load one second
+    before the month closed in Paris (22:00 UTC in summer). Nothing is sent; the next run sends."""
+    pipeline, (inbox, port) = empty_log, smtp_server
+    env = smtp_env(port, certificate, tmp_path)
+    with pipeline.stack.warehouse() as admin:
+        saved = admin.execute("select source, last_loaded_at from reports.rpt_data_quality").fetchall()
+        admin.execute("update reports.rpt_data_quality set last_loaded_at = '2024-07-31 21:59:59+00'")
+        try:
+            stale = pipeline.stack.run(str(CLI), "deliver", env=env, check=False)
+        finally:
+            for source, loaded_at in saved:
+                admin.execute(
+                    "update reports.rpt_data_quality set last_loaded_at = %s where source = %s", [loaded_at, source]
+                )
+    assert stale.returncode == 1
+    assert "before 2024-07 closed (2024-08-01 00:00 Europe/Paris)" in stale.stderr
+    assert inbox.messages == []
+    pipeline.stack.run(str(CLI), "deliver", env=env)
+    assert len(inbox.messages) == 1
+    assert [(m, e) for m, e, _ in log_rows(pipeline)] == [
+        (MONTH, "attempt"),
+        (MONTH, "failed"),
+        (MONTH, "attempt"),
+        (MONTH, "sent"),
+    ]
+
+
 def test_the_reader_may_only_append_to_the_log(empty_log: Pipeline) -> None:
     stack = empty_log.stack
     denied = psycopg.errors.InsufficientPrivilege

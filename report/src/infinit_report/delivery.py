@@ -25,7 +25,7 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -166,12 +166,26 @@ def send(smtp: Smtp, msg: EmailMessage, timeout: float = 60) -> dict[str, tuple[
 
 
 # --- one run -------------------------------------------------------------------------
+def require_load_after(conn: psycopg.Connection[Any], month: date) -> None:
+    """Refuse a month the warehouse may not hold whole: no load (and build) since it closed, e.g.
+    the morning's daily run failed. A mail cannot be taken back; a retry costs nothing."""
+    closed = datetime.combine(monthly.month_end(month) + timedelta(days=1), time(), fmt.PARIS)
+    loads = [row["last_loaded_at"] for row in queries.data_quality(conn) if row["last_loaded_at"]]
+    if not loads or max(loads) < closed:
+        last = f"{max(loads):%Y-%m-%d %H:%M %Z}" if loads else "never"
+        raise RuntimeError(
+            f"the reports were last built from a load of {last}, before {month:%Y-%m} closed"
+            f" ({closed:%Y-%m-%d %H:%M} Europe/Paris): run the pipeline (meltano run elt) first"
+        )
+
+
 def deliver_month(conn: psycopg.Connection[Any], smtp: Smtp, month: date, out_dir: Path) -> bool:
     """Generate the month's PDF (the monthly report's own code), mail it, log it. True if sent."""
     if unfinished(conn, month):
         log.warning("%s: an earlier run stopped during its send; sending again (at-least-once)", f"{month:%Y-%m}")
     record(conn, month, "attempt", smtp)
     try:
+        require_load_after(conn, month)
         output = monthly.generate(conn, month, out_dir, pdf=True)
         if output.pdf is None:
             raise RuntimeError("no PDF could be produced (see the warning above), so nothing to attach")
