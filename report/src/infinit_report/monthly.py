@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 import psycopg
 
-from infinit_report import __version__, charts, fmt, queries
+from infinit_report import __version__, charts, fmt, preflight, queries
 
 log = logging.getLogger("infinit_report")
 
@@ -252,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     monthly.add_argument("--out", help="output folder (default: $REPORTS_DIR or output/reports)")
     monthly.add_argument("--no-pdf", action="store_true", help="HTML only")
     args = parser.parse_args(argv)
+    preflight.enforce()
     logging.basicConfig(
         level=os.environ.get("REPORTS_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
