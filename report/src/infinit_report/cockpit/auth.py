@@ -125,7 +125,7 @@ def _password_gate() -> None:
         st.sidebar.button("Log out", on_click=_log_out, key="log_out")
         return
     st.markdown("## ∞ INFINIT sales cockpit")
-    with st.form("login"):
+    with st.form("login", clear_on_submit=True):
         st.text_input("Password", type="password", key="cockpit_password")
         st.form_submit_button("Log in", on_click=_password_entered)
     if st.session_state.get(FAILED):
