@@ -13,6 +13,7 @@ run as root, so under root the servers run as the system user `embedded_postgres
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
 import subprocess
@@ -152,6 +153,19 @@ def initdb(server: Server) -> None:
         os.unlink(pwfile.name)
 
 
+def check_loopback(db: settings.Database) -> None:
+    """The local servers are for this machine only: they never listen on a network address."""
+    try:
+        loopback = db.host == "localhost" or ipaddress.ip_address(db.host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(
+            f"{db.role}: the local servers listen on loopback only, and {db.prefix}_HOST is not a loopback "
+            f"address. Set it to 127.0.0.1 for `make demo`; real servers are the prod environment's."
+        )
+
+
 def check_port(db: settings.Database) -> None:
     if not port_is_free(db.host, db.port):
         raise SystemExit(
@@ -254,6 +268,7 @@ def up(env: dict[str, str]) -> None:
         if server.is_running():
             print(f"{db.role}: already running on {db.host}:{db.port} ({server.pgdata})")
         else:
+            check_loopback(db)
             check_port(db)
             if not (server.pgdata / "PG_VERSION").exists():
                 initdb(server)
