@@ -63,7 +63,7 @@ test: install lint
 
 docs: up
 	$(MELTANO) invoke dbt docs generate
-	$(MELTANO) invoke dbt docs serve --port 8080
+	$(MELTANO) invoke dbt docs serve --host 127.0.0.1 --port 8080
 
 # Benchmark: COPY vs pandas vs dlt vs this pipeline, on N generated transactions (docs/performance.md).
 bench: install

@@ -323,3 +323,14 @@ def test_no_service_starts_before_the_password_check() -> None:
     assert entrypoints and all(value[0] == "/project/deploy/docker/entrypoint.sh" for value in entrypoints)
     for name in ("meltano", "dbt-docs", "cockpit", "airflow"):
         assert "entrypoint" not in services[name], f"{name} must keep the image's checking entrypoint"
+
+
+def test_dbt_docs_are_served_on_loopback_only() -> None:
+    """dbt docs have no login: `make docs` and the `docs-serve` command say 127.0.0.1 outright
+    (a DBT_HOST in the environment cannot move them), and compose keeps them on 127.0.0.1."""
+    make_docs = (ROOT / "Makefile").read_text().split("\ndocs:", 1)[1].split("\n\n", 1)[0]
+    assert "dbt docs serve --host 127.0.0.1 " in make_docs
+    dbt = yaml.safe_load((ROOT / "transform" / "dbt.meltano.yml").read_text())["plugins"]["utilities"]
+    assert "--host 127.0.0.1" in next(p for p in dbt if p["name"] == "dbt")["commands"]["docs-serve"]
+    compose, _ = load_compose({**ENV_EXAMPLE, "PUBLISH_ADDRESS": "0.0.0.0"})
+    assert {address for address, _, _ in bindings(compose["services"]["dbt-docs"])} == {"127.0.0.1"}
