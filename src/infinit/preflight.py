@@ -88,7 +88,7 @@ def refusal(env: Mapping[str, str], mode: str) -> str | None:
     return (
         f"infinit: {where} refuses to start:\n"
         + "".join(f"  - {line}\n" for line in found)
-        + f"Passwords: a secret of at least {MIN_LENGTH} characters each, e.g. `openssl rand -base64 24`"
+        + f"Passwords: a secret of at least {MIN_LENGTH} characters each, e.g. `openssl rand -hex 16`"
         " (docs/operations.md#security)."
     )
 
