@@ -3,7 +3,9 @@ The browser test (test_browser.py) drives the gate itself."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -72,3 +74,25 @@ def test_cockpit_refuses_to_start_off_loopback_without_a_login(tmp_path) -> None
     )
     assert result.returncode != 0
     assert "without a login. Set COCKPIT_PASSWORD_HASH" in result.stdout + result.stderr
+
+
+def test_an_identity_provider_in_secrets_toml_selects_streamlits_oidc_login(tmp_path) -> None:
+    """The [auth] section Streamlit's st.login reads (.streamlit/secrets.toml of the working
+    folder) switches the gate to OIDC. No identity provider runs here: the login itself is Streamlit's."""
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nredirect_uri = "https://cockpit.example.org/oauth2callback"\ncookie_secret = "x"\n'
+        'client_id = "cockpit"\nclient_secret = "y"\n'
+        'server_metadata_url = "https://id.example.org/.well-known/openid-configuration"\n'
+    )
+    probe = "from infinit_report.cockpit import auth; print(auth.login_method(), auth.refusal())"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "COCKPIT_ADDRESS": "0.0.0.0", "COCKPIT_PASSWORD_HASH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["oidc", "None"]

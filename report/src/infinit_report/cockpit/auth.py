@@ -124,12 +124,14 @@ def _password_gate() -> None:
     if st.session_state.get(AUTHENTICATED):
         st.sidebar.button("Log out", on_click=_log_out, key="log_out")
         return
-    st.markdown("## ∞ INFINIT sales cockpit")
-    with st.form("login", clear_on_submit=True):
-        st.text_input("Password", type="password", key="cockpit_password")
-        st.form_submit_button("Log in", on_click=_password_entered)
-    if st.session_state.get(FAILED):
-        st.error("Wrong password.")
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.markdown("## ∞ INFINIT sales cockpit")
+        with st.form("login", clear_on_submit=True):
+            st.text_input("Password", type="password", key="cockpit_password")
+            st.form_submit_button("Log in", on_click=_password_entered, type="primary")
+        if st.session_state.get(FAILED):
+            st.error("Wrong password.")
     st.stop()
 
 
@@ -137,8 +139,10 @@ def _oidc_gate() -> None:
     if st.user.is_logged_in:
         st.sidebar.button("Log out", on_click=st.logout, key="log_out")
         return
-    st.markdown("## ∞ INFINIT sales cockpit")
-    st.button("Log in", on_click=st.login, key="log_in")
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.markdown("## ∞ INFINIT sales cockpit")
+        st.button("Log in", on_click=st.login, key="log_in", type="primary")
     st.stop()
 
 
