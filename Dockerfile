@@ -32,14 +32,18 @@ COPY . .
 RUN meltano install --plugin-type extractor tap-postgres tap-csv \
     && meltano install --plugin-type loader target-postgres \
     && meltano install --plugin-type utility dbt reports cockpit
-ENTRYPOINT ["meltano"]
+# Every target starts through deploy/docker/entrypoint.sh: no start with a password nobody chose.
+ENTRYPOINT ["/project/deploy/docker/entrypoint.sh", "meltano"]
 CMD ["run", "elt"]
 
 FROM meltano AS dbt-docs
 EXPOSE 8080
-ENTRYPOINT ["/bin/sh", "-c"]
+ENTRYPOINT ["/project/deploy/docker/entrypoint.sh", "/bin/sh", "-c"]
+# 0.0.0.0 in the container only: docker-compose.yml publishes it on the host's 127.0.0.1.
 CMD ["meltano invoke dbt docs generate && exec meltano invoke dbt docs serve --host 0.0.0.0 --port 8080 --no-browser"]
 
+# Listens on 0.0.0.0 in the container, so it asks for a login unless COCKPIT_PUBLISHED_ADDRESS
+# says the host publishes it on 127.0.0.1 (docker-compose.yml does, by default).
 FROM meltano AS cockpit
 ENV COCKPIT_ADDRESS=0.0.0.0 COCKPIT_PORT=8501
 EXPOSE 8501

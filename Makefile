@@ -16,9 +16,9 @@ $(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyprojec
 	$(BIN)/pip install -q -e '.[dev]' -e extract/tap-csv -e 'report[cockpit,test]'
 	touch $@
 
-# Local settings: a copy of .env.example on first run (git-ignored; edit the passwords).
+# Local settings: a copy of .env.example on first run (git-ignored, owner-readable only).
 .env:
-	cp .env.example .env
+	install -m 600 .env.example .env
 
 # Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file or the
 # dependencies of a plugin built here (tap-csv, target-postgres, the reports) change. --clean
@@ -64,7 +64,7 @@ test: install lint
 
 docs: up
 	$(MELTANO) invoke dbt docs generate
-	$(MELTANO) invoke dbt docs serve --port $(DOCS_PORT)
+	$(MELTANO) invoke dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT)
 
 # Benchmark: COPY vs pandas vs dlt vs this pipeline, on N generated transactions (docs/performance.md).
 bench: install

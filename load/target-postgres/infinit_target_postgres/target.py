@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from target_postgres.target import TargetPostgres
 
+from infinit_target_postgres import preflight
 from infinit_target_postgres.sink import FastCopySink
 
 
@@ -12,3 +13,9 @@ class TargetPostgresInfinit(TargetPostgres):
     of the bulk load is leaner."""
 
     default_sink_class = FastCopySink
+
+
+def main() -> None:
+    """`target-postgres-infinit`: the prod start-up check (preflight.py), then the target."""
+    preflight.enforce()
+    TargetPostgresInfinit.cli()

@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 import psycopg
 
-from infinit_report import __version__, charts, fmt, queries
+from infinit_report import __version__, charts, fmt, preflight, queries
 
 log = logging.getLogger("infinit_report")
 
@@ -255,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     delivery.add_parser(sub)
     args = parser.parse_args(argv)
+    preflight.enforce()
     logging.basicConfig(
         level=os.environ.get("REPORTS_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

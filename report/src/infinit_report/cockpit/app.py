@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from infinit_report import charts, fmt, queries
+from infinit_report.cockpit import auth
 
 TTL = int(os.environ.get("COCKPIT_CACHE_TTL", "300"))
 PAGES = ("Daily cockpit", "Monthly analysis")
@@ -230,6 +231,7 @@ def monthly_page() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="INFINIT sales cockpit", page_icon="∞", layout="wide")
+    auth.require_login()  # off-loopback: nothing below runs before a login
     page = sidebar_header()
     if page == PAGES[0]:
         daily_page()

@@ -1,7 +1,8 @@
 """`infinit-cockpit`: serve the Streamlit sales cockpit (what `meltano invoke cockpit` runs).
 
 Headless, telemetry off, on COCKPIT_ADDRESS:COCKPIT_PORT (default 127.0.0.1:8501).
-Extra arguments are passed to `streamlit run`.
+Extra arguments are passed to `streamlit run`. Refuses to start on another address than loopback
+without a login configured (auth.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def streamlit_args(extra: Sequence[str] = ()) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     from streamlit.web import cli
 
+    from infinit_report import preflight
+    from infinit_report.cockpit import auth
+
+    preflight.enforce()
+    refused = auth.refusal()
+    if refused:
+        print(refused, file=sys.stderr)
+        return 78  # EX_CONFIG
     # Also as env: a config file of the user cannot switch the telemetry back on.
     os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     sys.argv = ["streamlit", *streamlit_args(sys.argv[1:] if argv is None else argv)]
