@@ -8,7 +8,7 @@ half-up, and tests can reconcile them string for string.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from infinit_report.l10n import NBSP, current
@@ -57,6 +57,9 @@ _SCALES = ((Decimal(10) ** 9, {"fr": "Md", "en": "bn"}), (Decimal(10) ** 6, {"fr
 
 def _compact(amount: Decimal) -> tuple[str, str]:
     """Three significant digits and a suffix: (`5,16`, `M`); below 1 000: the whole number."""
+    with localcontext() as context:  # round first: 999 950 is `1,00 M`, not `1 000 k`
+        context.prec, context.rounding = 3, ROUND_HALF_UP
+        amount = +amount
     for threshold, suffix in _SCALES:
         if abs(amount) >= threshold:
             scaled = amount / threshold

@@ -204,7 +204,7 @@ FR_TEXTS: dict[str, str] = {
         "Pas encore de ventes dans l'entrepôt : lancez le pipeline (voir docs/reports.md)."
     ),
     "Monthly analysis · {month}": "Analyse mensuelle · {month}",
-    "Compared with the previous month (M-1) and the same month a year before (N-1).": (
+    "Compared with the previous month and the same month a year before.": (
         "Comparé au mois précédent (M-1) et au même mois un an avant (N-1)."
     ),
     "Trends": "Tendances",

@@ -287,7 +287,7 @@ def monthly_page() -> None:
     to_url({"month": f"{month:%Y-%m}"})
     row = fetch("monthly_kpis", month)
     st.title(t("Monthly analysis · {month}", month=fmt.month_label(month)))
-    st.caption(t("Compared with the previous month (M-1) and the same month a year before (N-1)."))
+    st.caption(t("Compared with the previous month and the same month a year before."))
     prev_label = t("vs {period}", period=fmt.short_month((month - timedelta(days=1)).replace(day=1)))
     year_label = t("vs {period}", period=fmt.short_month(month.replace(year=month.year - 1)))
     kpi_cards(
