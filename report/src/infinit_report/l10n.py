@@ -101,7 +101,6 @@ FR_TEXTS: dict[str, str] = {
     "vs previous period": "vs période précédente",
     "vs {period}": "vs {period}",
     "vs a year before": "vs un an avant",
-    "{label}: {value}": "{label} : {value}",
     "no comparison": "pas de comparaison",
     "{start} to {end}": "du {start} au {end}",
     # --- report ---
@@ -110,7 +109,6 @@ FR_TEXTS: dict[str, str] = {
         "Ventes du {first} au {last} (heure de Paris) · généré le {generated}"
     ),
     "Key figures": "Chiffres clés",
-    "Summary": "En bref",
     "MoM: change vs the previous month, YoY: vs the same month a year before (value then in grey; — when there "
     "is none). Ratios change in points (pt). Green is good for the business, red is bad.": (
         "M-1 : évolution par rapport au mois précédent, N-1 : par rapport au même mois un an avant (valeur d'alors "
@@ -129,7 +127,6 @@ FR_TEXTS: dict[str, str] = {
     "Brand": "Marque",
     "Models": "Modèles",
     "Model": "Modèle",
-    "Top models": "Meilleurs modèles",
     "Top clients": "Meilleurs clients",
     "Clients": "Clients",
     "Client": "Client",
@@ -178,7 +175,6 @@ FR_TEXTS: dict[str, str] = {
     "Day": "Jour",
     "Week": "Semaine",
     "Month": "Mois",
-    "Period": "Période",
     # --- cockpit ---
     "INFINIT sales cockpit": "Cockpit des ventes INFINIT",
     "Page": "Page",
@@ -199,7 +195,7 @@ FR_TEXTS: dict[str, str] = {
     "Turnover by model": "Chiffre d'affaires par modèle",
     "Evolution: brands and models": "Évolution : marques et modèles",
     "No sale matches these filters.": "Aucune vente ne correspond à ces filtres.",
-    "Figures per period": "Chiffres par période",
+    "Daily figures": "Chiffres quotidiens",
     "No sales in the warehouse yet: run the pipeline (see docs/reports.md).": (
         "Pas encore de ventes dans l'entrepôt : lancez le pipeline (voir docs/reports.md)."
     ),
@@ -213,7 +209,6 @@ FR_TEXTS: dict[str, str] = {
     "Rankings": "Classements",
     "Rank": "Rang",
     "Exact value: {value}": "Valeur exacte : {value}",
-    "Link to this view: copy the address bar.": "Lien vers cette vue : copiez la barre d'adresse.",
 }
 
 FR = Locale(

@@ -255,7 +255,7 @@ def daily_page() -> None:
             width="stretch",
             key=key,
         )
-    with st.expander(t("Figures per period")):
+    with st.expander(t("Daily figures")):
         number_table(
             rows,
             (
