@@ -15,9 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
     MELTANO_ENVIRONMENT=docker
-# git: editable pip_urls; postgresql-client: psql for operators; chromium: PDF reports.
+# git: editable pip_urls; postgresql-client: psql for operators; pango and a font: the PDF
+# reports (WeasyPrint; REPORTS_PDF_ENGINE=chromium needs the chromium package added here).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git postgresql-client chromium fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends git postgresql-client libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /project
 # The project package (meltano, psycopg for the system database in the warehouse) first:

@@ -46,8 +46,7 @@ demo: up
 	$(MELTANO) run elt
 	$(MELTANO) run reports
 	@echo
-	@echo "Reports (HTML + PDF, one per month):"
-	@ls -1 output/reports/* | sed 's/^/  /'
+	@set -a && . ./.env && set +a && $(BIN)/infinit-reports summary
 	@echo "Warehouse:   make psql   (schemas raw, staging, marts, reports)"
 	@echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:8501"
 	@echo "dbt docs:    make docs                          then open http://127.0.0.1:8080"

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from infinit_report import l10n
 
 from tests.support.stack import ROOT, Stack
+
+
+@pytest.fixture(autouse=True)
+def french() -> Iterator[None]:
+    """The reports of the pipeline are in the default locale, French: expected values too."""
+    l10n.use("fr")
+    yield
+    l10n.use("fr")
 
 
 @dataclass
@@ -48,7 +57,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Pipeline
         if not (ROOT / ".meltano" / "utilities" / plugin / "venv").is_dir():
             demo.meltano("install", "--plugin-type", "utility", plugin)
     reports = tmp_path_factory.mktemp("reports")
-    demo.meltano("run", "reports:all", env={"REPORTS_DIR": str(reports)})
+    demo.meltano("run", "reports:all", env={"REPORTS_DIR": str(reports), "REPORTS_LOCALE": "fr"})
     keep = ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_DB", "WAREHOUSE_READER_USER", "WAREHOUSE_READER_PASSWORD")
     reader_env = {k: demo.env[k] for k in keep}  # the reader role only: no other credential
     return Pipeline(demo, reports, reader_env)

@@ -186,7 +186,7 @@ def deliver_month(conn: psycopg.Connection[Any], smtp: Smtp, month: date, out_di
     record(conn, month, "attempt", smtp)
     try:
         require_load_after(conn, month)
-        output = monthly.generate(conn, month, out_dir, pdf=True)
+        output = monthly.generate(conn, month, out_dir, monthly.pdf_engine())
         if output.pdf is None:
             raise RuntimeError("no PDF could be produced (see the warning above), so nothing to attach")
         refused = send(smtp, message(smtp, month, output.pdf))

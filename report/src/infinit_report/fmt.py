@@ -1,4 +1,5 @@
-"""Number formatting for a European (French) reader: `1 234 567,89 €`, `12,3 %`.
+"""Numbers and dates in the deployment's locale (l10n.py): `1 234 567,89 €` in French,
+`€1,234,567.89` in English.
 
 Exact decimal arithmetic (no float) so a rendered number is the SQL value rounded
 half-up, and tests can reconcile them string for string.
@@ -7,21 +8,14 @@ half-up, and tests can reconcile them string for string.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
-NBSP = "\u00a0"  # thousands separator and unit gap: never broken across lines
+from infinit_report.l10n import NBSP, current
+
 MINUS = "\u2212"  # typographic minus sign
 MISSING = "—"
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def _decimal(value: object) -> Decimal:
@@ -29,9 +23,10 @@ def _decimal(value: object) -> Decimal:
 
 
 def number(value: object, decimals: int = 0) -> str:
-    """`1234567.891` → `1 234 567,89` (decimals=2). None → `—`."""
+    """`1234567.891` → `1 234 567,89` (fr, decimals=2) or `1,234,567.89` (en). None → `—`."""
     if value is None:
         return MISSING
+    loc = current()
     quantum = Decimal(1).scaleb(-decimals)
     rounded = _decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = MINUS if rounded < 0 else ""
@@ -40,62 +35,121 @@ def number(value: object, decimals: int = 0) -> str:
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
-    text = NBSP.join(groups) or "0"
-    return f"{sign}{text},{frac}" if decimals else f"{sign}{text}"
+    text = loc.group.join(groups) or "0"
+    return f"{sign}{text}{loc.decimal}{frac}" if decimals else f"{sign}{text}"
+
+
+def _unsigned(text: str) -> tuple[str, str]:
+    return (MINUS, text[1:]) if text.startswith(MINUS) else ("", text)
 
 
 def money(value: object, decimals: int = 2) -> str:
-    """`116612345.678` → `116 612 345,68 €`."""
-    return MISSING if value is None else f"{number(value, decimals)}{NBSP}€"
+    """`116612345.678` → `116 612 345,68 €` (fr) or `€116,612,345.68` (en)."""
+    if value is None:
+        return MISSING
+    sign, digits = _unsigned(number(value, decimals))
+    return sign + current().money.format(digits)
+
+
+_SCALES = ((Decimal(10) ** 9, {"fr": "Md", "en": "bn"}), (Decimal(10) ** 6, {"fr": "M", "en": "M"}),
+           (Decimal(10) ** 3, {"fr": "k", "en": "k"}))  # fmt: skip
+
+
+def _compact(amount: Decimal) -> tuple[str, str]:
+    """Three significant digits and a suffix: (`5,16`, `M`); below 1 000: the whole number."""
+    with localcontext() as context:  # round first: 999 950 is `1,00 M`, not `1 000 k`
+        context.prec, context.rounding = 3, ROUND_HALF_UP
+        amount = +amount
+    for threshold, suffix in _SCALES:
+        if abs(amount) >= threshold:
+            scaled = amount / threshold
+            decimals = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
+            return number(scaled, decimals), suffix[current().code]
+    return number(amount, 0), ""
 
 
 def compact_money(value: object) -> str:
-    """`116612345.67` → `116,6 M €` (the original dashboard's big-number style)."""
+    """`5160792.45` → `5,16 M€` (fr) or `€5.16M` (en): a KPI card's value, exact one on hover."""
+    if value is None:
+        return MISSING
+    digits, suffix = _compact(_decimal(value))
+    if current().code == "fr":
+        return f"{digits}{NBSP}{suffix}€" if suffix else money(value, 0)
+    sign, digits = _unsigned(digits)
+    return f"{sign}€{digits}{suffix}"
+
+
+def compact_number(value: object) -> str:
+    """Counts stay exact up to 99 999; above, `123 k`, `1,23 M`."""
     if value is None:
         return MISSING
     amount = _decimal(value)
-    for threshold, suffix in ((Decimal(10) ** 9, "Md"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k")):
-        if abs(amount) >= threshold:
-            return f"{number(amount / threshold, 1)}{NBSP}{suffix}{NBSP}€"
-    return money(amount, 0)
+    if abs(amount) < 100_000:
+        return number(amount)
+    digits, suffix = _compact(amount)
+    return f"{digits}{NBSP}{suffix}" if current().code == "fr" else f"{digits}{suffix}"
 
 
 def pct(fraction: object, decimals: int = 1) -> str:
-    """A fraction as a percentage: `0.1234` → `12,3 %`."""
-    return MISSING if fraction is None else f"{number(_decimal(fraction) * 100, decimals)}{NBSP}%"
+    """A fraction as a percentage: `0.1234` → `12,3 %` (fr) or `12.3%` (en)."""
+    if fraction is None:
+        return MISSING
+    sign, digits = _unsigned(number(_decimal(fraction) * 100, decimals))
+    return sign + current().percent.format(digits)
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith(MINUS) or text == MISSING else f"+{text}"
 
 
 def signed_pct(fraction: object, decimals: int = 1) -> str:
-    """A change: `0.1234` → `+12,3 %`, `-0.05` → `-5,0 %` (typographic minus), None (no comparison) → `—`."""
-    if fraction is None:
+    """A change: `0.1234` → `+12,3 %`, `-0.05` → `−5,0 %` (typographic minus), None (no comparison) → `—`."""
+    return _signed(pct(fraction, decimals))
+
+
+def signed_money(value: object) -> str:
+    return _signed(money(value, 0))
+
+
+def points(fraction_change: object, decimals: int = 1) -> str:
+    """A change of a ratio, in percentage points: `0.003` → `+0,3 pt`."""
+    if fraction_change is None:
         return MISSING
-    text = pct(fraction, decimals)
-    return text if text.startswith(MINUS) else f"+{text}"
+    return _signed(f"{number(_decimal(fraction_change) * 100, decimals)}{NBSP}pt")
 
 
-def month_label(month: date, lang: str = "en") -> str:
-    names = MONTHS_FR if lang == "fr" else MONTHS_EN
-    return f"{names[month.month - 1]} {month.year}"
+def month_label(month: date) -> str:
+    """`juillet 2024` / `July 2024`."""
+    return f"{current().months[month.month - 1]} {month.year}"
+
+
+def short_month(month: date) -> str:
+    """`juil. 2024` / `Jul 2024`."""
+    return f"{current().short_months[month.month - 1]} {month.year}"
 
 
 def day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    """`31/07/2024` (fr) or `31 Jul 2024` (en)."""
+    loc = current()
+    pattern = loc.day_format.replace("%b", loc.short_months[value.month - 1])
+    return value.strftime(pattern)
 
 
 def timestamp(value: datetime | None) -> str:
-    """A load time shown in the business's time zone: `31/07/2024 14:05 (Europe/Paris)`."""
+    """A load time shown in the business's time zone: `31/07/2024 14:05`."""
     if value is None:
         return MISSING
     local = value.astimezone(PARIS) if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
-    return local.strftime("%d/%m/%Y %H:%M")
+    return f"{day(local.date())} {local:%H:%M}"
 
 
 def age(since: datetime | None, now: datetime) -> str:
-    """How old a load is: `3 h`, `2 d 4 h`."""
+    """How old a load is: `3 h`, `2 d 4 h` (`2 j 4 h` in French)."""
     if since is None:
         return MISSING
     if since.tzinfo is None:
         since = since.replace(tzinfo=ZoneInfo("UTC"))
     hours = max(0, int((now - since).total_seconds() // 3600))
     days, hours = divmod(hours, 24)
-    return f"{days}{NBSP}d {hours}{NBSP}h" if days else f"{hours}{NBSP}h"
+    unit = "j" if current().code == "fr" else "d"
+    return f"{days}{NBSP}{unit} {hours}{NBSP}h" if days else f"{hours}{NBSP}h"

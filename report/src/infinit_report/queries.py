@@ -19,18 +19,6 @@ from psycopg.rows import dict_row
 Row = dict[str, Any]
 SCHEMA = "reports"
 
-# The KPIs of rpt_monthly_sales that carry _prev_month, _mom_pct, _prev_year and _yoy_pct.
-COMPARED_KPIS = (
-    "transactions",
-    "units",
-    "turnover",
-    "market_value",
-    "discount_pct",
-    "avg_basket",
-    "active_clients",
-    "new_clients",
-)
-
 
 # --- connection ----------------------------------------------------------------------
 def conninfo(env: Mapping[str, str] | None = None) -> str:
