@@ -179,8 +179,9 @@ def read_csv_layout(
 
     Legacy shape: the header names N columns and the data rows carry N+1 values, the
     first being a row index the export wrote without a name (or with an empty name).
-    Trailing delimiter: the data rows carry N+1 values, the last one always empty (the header
-    may end with the delimiter too). NotComplete: no complete header line yet (and not `final`).
+    Trailing delimiter: the data rows carry N+1 values, the last one empty in most of them (the
+    header may end with the delimiter too). NotComplete: no complete header line yet (and not
+    `final`).
     """
     with path.open("rb") as fh:
         cursor = LineCursor(fh, encoding, end=end, final=final)
@@ -191,7 +192,7 @@ def read_csv_layout(
             raise FileError(f"{shown(path)}: unreadable CSV header line ({exc}), expected column names") from exc
         if header is None or cursor.cut():
             if not final:
-                raise NotComplete("no complete header line yet")
+                raise NotComplete("no complete header line yet (empty, or no newline after it)")
             raise FileError(f"{shown(path)}: empty file, expected a CSV header line")
         cursor.take()
         header_end, header_lines, header_state = cursor.offset, cursor.lines, cursor.hasher.copy()
@@ -201,15 +202,15 @@ def read_csv_layout(
         named = len(header)
         counts: dict[int, int] = {}
         leading: list[str] = []
-        last: set[str] = set()
+        empty_last = 0  # rows of one value more whose last value is empty
         for row in _sample_rows(reader, 200):
             if row:
                 counts[len(row)] = counts.get(len(row), 0) + 1
                 if len(row) == named + 1:
                     leading.append(row[0].strip())
-                    last.add(row[-1].strip())
+                    empty_last += not row[-1].strip()
     longer = counts.get(named + 1, 0) > counts.get(named, 0)
-    trailing = longer and last == {""}
+    trailing = longer and empty_last > len(leading) - empty_last  # mostly an empty last value
     if header and header[0] == "":
         legacy, header = True, header[1:]  # pandas-style index with an empty header name
     else:
