@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import stat
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -268,20 +269,35 @@ def test_a_trailing_delimiter_is_recognised(drops: Path, caplog: pytest.LogCaptu
     assert next(iter(run.files("transactions").values()))["layout"] == "trailing"
 
 
-@pytest.mark.parametrize("kind", ["link out", "fifo"])
-def test_only_regular_files_inside_the_drop_folder_are_read(drops: Path, tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [("link out", "a link leading outside the drop folder"), ("fifo", "a FIFO"), ("device", "a device")],
+)
+def test_only_regular_files_inside_the_drop_folder_are_read(drops: Path, tmp_path: Path, kind: str, what: str) -> None:
     secret = tmp_path / "secret.csv"
     secret.write_text(HEADER + "s3cr3t,1,1,1,1,2024-01-01\n")
     (drops / "transactions_a.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
     (drops / "transactions_b.csv").symlink_to(drops / "transactions_a.csv")  # a link inside: read
     entry = drops / "transactions_x.csv"
-    entry.symlink_to(secret) if kind == "link out" else os.mkfifo(entry)
-    what = "a link leading outside the drop folder" if kind == "link out" else "a FIFO, not a regular file"
+    if kind == "link out":
+        entry.symlink_to(secret)
+    elif kind == "fifo":
+        os.mkfifo(entry)
+    else:
+        try:
+            os.mknod(entry, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null's numbers
+        except PermissionError:
+            pytest.skip("creating a device needs root (CI runs as root)")
     with pytest.raises(FileError, match=rf"transactions_x.csv: refused: {what}") as refused:
         run_tap(tx_config(drops))
     assert "s3cr3t" not in str(refused.value)
     entry.unlink()
     assert len(run_tap(tx_config(drops)).rows("transactions")) == 1  # the inside link names the same file
+
+
+def test_nothing_under_proc_is_read() -> None:
+    with pytest.raises(FileError, match=r"environ: refused: /proc, /sys and /dev hold no drops"):
+        run_tap(config_for({**TX, "path": "/proc/self/environ"}))
 
 
 def test_a_missing_drop_folder_is_an_error_naming_it(tmp_path: Path) -> None:

@@ -56,11 +56,13 @@ def _checked(path: Path, root: Path) -> Path | None:
     device or anything under /proc raises FileError, naming the entry, never reading it.
     """
     real = path.resolve()
-    if not real.is_relative_to(root) or any(real.is_relative_to(system) for system in _SYSTEM):
+    if not real.is_relative_to(root):
         raise FileError(
             f"{shown(path)}: refused: a link leading outside the drop folder {shown(root)}; only regular "
             "files inside it are read: put the file itself there instead, or remove the link"
         )
+    if any(real.is_relative_to(system) for system in _SYSTEM):
+        raise FileError(f"{shown(path)}: refused: /proc, /sys and /dev hold no drops: point the path elsewhere")
     try:
         mode = real.stat().st_mode
     except FileNotFoundError:
