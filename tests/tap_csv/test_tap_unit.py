@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import stat
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from tap_csv.readers import FileError
 from tap_csv.rejects import RejectedRowError
 
-from tests.tap_csv.conftest import CONTRACTS, config_for, run_tap
+from tests.tap_csv.conftest import CONTRACTS, Run, config_for, run_tap
 
 HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp\n"
 TX = {"entity": "transactions", "path": "transactions*.csv"}
@@ -218,7 +219,14 @@ def test_on_reject_fail_stops_at_the_first_bad_row(drops: Path) -> None:
 def test_csv_file_errors(drops: Path, content: str, message: str) -> None:
     (drops / "transactions.csv").write_text(content)
     with pytest.raises(FileError, match=message):
-        run_tap(tx_config(drops))
+        settled_run(tx_config(drops))
+
+
+def settled_run(config: dict) -> Run:
+    """A second run on unchanged files. A file with nothing complete to read yet (empty, or a
+    JSON array that does not parse) waits in the first run: no record, no error, a warning."""
+    first = run_tap(config)
+    return run_tap(config, first.state)
 
 
 def test_undecodable_file_is_refused_before_any_row(drops: Path) -> None:
@@ -236,8 +244,105 @@ def test_undecodable_file_is_refused_before_any_row(drops: Path) -> None:
 )
 def test_truncated_or_invalid_json_array(drops: Path, content: str) -> None:
     (drops / "clients.json").write_text(content)
-    with pytest.raises(FileError, match=r"clients.json: invalid JSON at line \d+: expected"):
-        run_tap(config_for({"entity": "clients", "path": str(drops / "clients.json"), "format": "json"}))
+    config = config_for({"entity": "clients", "path": str(drops / "clients.json"), "format": "json"})
+    first = run_tap(config)
+    assert not first.records
+    with pytest.raises(FileError, match=r"clients.json: invalid JSON at line \d+: expected.*not being written"):
+        run_tap(config, first.state)
+
+
+def test_a_trailing_delimiter_is_recognised(drops: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Every row ends with a comma (so it carries an empty 7th value), the first value an id:
+    not the legacy index shape. A row with a value after that comma is refused saying so."""
+    (drops / "transactions.csv").write_text(
+        HEADER + "1,101,201,1,1.50,2024-01-01,\n2,101,201,1,2.50,2024-01-01,\n3,101,201,1,3.50,2024-01-01,x\n"
+    )
+    run = run_tap(tx_config(drops))
+    prices = [(r["transaction_id"], r["price"]) for r in run.rows("transactions")]
+    assert prices == [(1, Decimal("1.50")), (2, Decimal("2.50"))]
+    (reject,) = run.rows("file_rejects")
+    assert reject["reason"] == (
+        "wrong_value_count: expected 7 values (6 named columns + an empty value after the trailing delimiter), "
+        "got 'x' after the last delimiter"
+    )
+    assert "every data row ends with a trailing delimiter" in caplog.text
+    assert next(iter(run.files("transactions").values()))["layout"] == "trailing"
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [("link out", "a link leading outside the drop folder"), ("fifo", "a FIFO"), ("device", "a device")],
+)
+def test_only_regular_files_inside_the_drop_folder_are_read(drops: Path, tmp_path: Path, kind: str, what: str) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text(HEADER + "s3cr3t,1,1,1,1,2024-01-01\n")
+    (drops / "transactions_a.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    (drops / "transactions_b.csv").symlink_to(drops / "transactions_a.csv")  # a link inside: read
+    entry = drops / "transactions_x.csv"
+    if kind == "link out":
+        entry.symlink_to(secret)
+    elif kind == "fifo":
+        os.mkfifo(entry)
+    else:
+        try:
+            os.mknod(entry, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null's numbers
+        except PermissionError:
+            pytest.skip("creating a device needs root (CI runs as root)")
+    with pytest.raises(FileError, match=rf"transactions_x.csv: refused: {what}") as refused:
+        run_tap(tx_config(drops))
+    assert "s3cr3t" not in str(refused.value)
+    entry.unlink()
+    assert len(run_tap(tx_config(drops)).rows("transactions")) == 1  # the inside link names the same file
+
+
+def test_nothing_under_proc_is_read() -> None:
+    with pytest.raises(FileError, match=r"environ: refused: /proc, /sys and /dev hold no drops"):
+        run_tap(config_for({**TX, "path": "/proc/self/environ"}))
+
+
+def test_a_missing_drop_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(FileError, match=rf"drop folder {missing} does not exist or is not readable"):
+        run_tap(config_for({**TX, "path": str(missing / "transactions*.csv")}))
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_named_escaped(drops: Path) -> None:
+    (drops / os.fsdecode(b"transactions_\xe9.csv")).write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    (drops / "transactions_z.csv").write_text(HEADER + "2,101,201,1,1.00,2024-01-01\n")
+    run = run_tap(tx_config(drops))
+    names = [Path(r["_sdc_source_file"]).name for r in run.rows("transactions")]
+    assert sorted(names) == ["transactions_\\xe9.csv", "transactions_z.csv"]
+    assert str(drops.resolve() / "transactions_\\xe9.csv") in run.files("transactions")
+
+
+def test_messages_quote_a_bounded_escaped_excerpt(drops: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A huge header with control characters, a huge bad value: no message or log line holds them."""
+    huge = "\x1b[31m" + "y" * 50_000
+    (drops / "transactions_a.csv").write_text(HEADER + f"1,101,201,1,{huge},2024-01-01\n")
+    run = run_tap(tx_config(drops))
+    (reject,) = run.rows("file_rejects")
+    assert len(reject["reason"]) < 400 and "\x1b" not in reject["reason"] and len(reject["raw_line"]) == 10_000
+    (drops / "transactions_b.csv").write_text(f"transaction_id,{huge}\n1,2\n")
+    with pytest.raises(FileError, match="missing required column") as refused:
+        run_tap(tx_config(drops), run.state)
+    assert len(str(refused.value)) < 1_000 and "\x1b" not in str(refused.value)
+    assert max(len(record.getMessage()) for record in caplog.records) < 1_000
+
+
+def test_a_file_still_being_written_is_read_to_its_last_complete_record(drops: Path) -> None:
+    """Only complete lines; the last line once a run finds the file unchanged (it has no newline)."""
+    path = drops / "transactions.csv"
+    path.write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n2,101,201,1,24")
+    first = run_tap(tx_config(drops))
+    assert [r["transaction_id"] for r in first.rows("transactions")] == [1] and not first.rows("file_rejects")
+    with path.open("a") as fh:
+        fh.write("9.99,2024-01-01\n3,101,201,1,1.00,2024-01-01")
+    second = run_tap(tx_config(drops), first.state)
+    assert [(r["transaction_id"], r["price"]) for r in second.rows("transactions")] == [(2, Decimal("249.99"))]
+    assert second.rows("transactions")[0]["_sdc_source_lineno"] == 3
+    third = run_tap(tx_config(drops), second.state)  # unchanged: the last line is complete
+    assert [r["transaction_id"] for r in third.rows("transactions")] == [3]
+    assert run_tap(tx_config(drops), third.state).rows("transactions") == []
 
 
 def test_unknown_keys_are_an_error(drops: Path) -> None:

@@ -7,6 +7,9 @@ count). Typing against the contract happens in the stream, so every format share
 Line-based formats (CSV, JSON Lines) are read as bytes from a byte offset, so a grown
 file is read from where the last run stopped; the cursor keeps the byte offset, the
 physical line count and a running sha256 of every byte consumed (the state fingerprint).
+Only complete records are read: up to the file's last newline (`complete_end`), and a CSV
+record whose quoted value is still open there waits too, unless the file is `final` (the
+previous run saw it with the same size and mtime: nobody is writing it).
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from itertools import islice, repeat
 from pathlib import Path
 from typing import IO, Any
 
+from tap_csv.files import FileError, shown
+from tap_csv.rejects import excerpt
+
 CHUNK = 1 << 20
 
 
-class FileError(Exception):
-    """A file-level fault: the whole file is refused (bad header, encoding, truncated JSON)."""
+class NotComplete(Exception):
+    """The file holds no complete record yet (empty, or a header without its newline)."""
 
 
 @dataclass
@@ -52,20 +58,36 @@ def detect_format(path: Path, configured: str | None) -> str:
     return "csv"
 
 
-def check_encoding(path: Path, encoding: str, start: int = 0) -> None:
-    """Decode the part to read before emitting anything: an undecodable file is refused whole."""
+def complete_end(path: Path, size: int) -> int:
+    """Offset after the last newline within the first `size` bytes (0 if there is none)."""
+    with path.open("rb") as fh:
+        end = size
+        while end > 0:
+            start = max(0, end - (1 << 16))
+            fh.seek(start)
+            found = fh.read(end - start).rfind(b"\n")
+            if found >= 0:
+                return start + found + 1
+            end = start
+    return 0
+
+
+def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
+    """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
+    file is refused whole."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with path.open("rb") as fh:
-        if start:
-            fh.seek(start)
-        while chunk := fh.read(CHUNK):
+        fh.seek(start)
+        remaining = end - start
+        while remaining > 0 and (chunk := fh.read(min(CHUNK, remaining))):
+            remaining -= len(chunk)
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 where = line + chunk.count(b"\n", 0, exc.start)
                 raise FileError(
-                    f"{path}: cannot decode as {encoding} near byte {start + exc.start} "
+                    f"{shown(path)}: cannot decode as {encoding} near byte {end - remaining - len(chunk) + exc.start} "
                     f"(line {where}{' after the resume point' if start else ''}): {exc.reason}. "
                     f"Set `encoding` for this entity (e.g. latin-1) or fix the file."
                 ) from exc
@@ -73,40 +95,58 @@ def check_encoding(path: Path, encoding: str, start: int = 0) -> None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            raise FileError(f"{path}: ends with an incomplete {encoding} character") from exc
+            raise FileError(f"{shown(path)}: ends with an incomplete {encoding} character") from exc
 
 
 @dataclass
 class LineCursor:
-    """Binary line reader from a byte offset; tracks offset, line count and sha256 of consumed bytes."""
+    """Binary line reader from a byte offset up to `end`; tracks offset, line count and sha256 of
+    consumed bytes. Lines count as consumed when taken (`take`), so a record cut by `end` can be
+    left for the next run (`drop`)."""
 
     fh: IO[bytes]
     encoding: str
     offset: int = 0
     lines: int = 0
     hasher: Any = field(default_factory=hashlib.sha256)
+    end: int = 1 << 62
+    final: bool = True  # nobody writes the file: a record cut by `end` is read as it is
     pending: list[bytes] = field(default_factory=list)
     pending_start: int = 1
+    ran_out: bool = False  # a reader asked for a line past `end`
 
     def __iter__(self) -> Iterator[str]:
         self.fh.seek(self.offset)
+        position = self.offset
         for raw in self.fh:
+            position += len(raw)
+            if position > self.end:  # the file grew past `end` while read
+                break
             if not self.pending:
                 self.pending_start = self.lines + 1
             self.pending.append(raw)
-            self.offset += len(raw)
-            self.lines += 1
-            self.hasher.update(raw)
             text = raw.decode(self.encoding)
-            if self.lines == 1 and text.startswith("\ufeff"):
+            if self.lines + len(self.pending) == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             yield text
+        self.ran_out = True
 
     def take(self) -> tuple[int, str]:
-        """(first line number, source text) of the lines consumed since the last take."""
-        text = b"".join(self.pending).decode(self.encoding).rstrip("\r\n")
+        """(first line number, source text) of the lines read since the last take, now consumed."""
+        data = b"".join(self.pending)
+        self.offset += len(data)
+        self.lines += len(self.pending)
         self.pending.clear()
-        return self.pending_start, text.lstrip("\ufeff")
+        self.hasher.update(data)
+        return self.pending_start, data.decode(self.encoding).rstrip("\r\n").lstrip("\ufeff")
+
+    def cut(self) -> bool:
+        """The record just read ran into `end` while the file may still grow: leave its lines
+        unconsumed for the next run (True), or read it as it is (False)."""
+        if self.ran_out and not self.final and self.pending:
+            self.pending.clear()
+            return True
+        return False
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -119,44 +159,69 @@ class CsvLayout:
     header_end: int  # byte offset after the header
     header_lines: int  # physical lines of the header
     header_sha256: str  # fingerprint state of the header bytes (see LineCursor.hasher)
+    trailing: bool = False  # every data row ends with a delimiter: an empty last value
+
+    @property
+    def width(self) -> int:
+        """Values per data row."""
+        return len(self.header) + self.legacy + self.trailing
+
+    def expected(self) -> str:
+        extra = ["unnamed index"] * self.legacy + [f"{len(self.header)} named columns"]
+        extra += ["an empty value after the trailing delimiter"] * self.trailing
+        return f"{self.width} values ({' + '.join(extra)})"
 
 
-def read_csv_layout(path: Path, encoding: str, delimiter: str, quotechar: str, sample: int = 200) -> CsvLayout:
-    """Header and shape of a CSV file, from its header and first data rows.
+def read_csv_layout(
+    path: Path, encoding: str, delimiter: str, quotechar: str, end: int = 1 << 62, final: bool = True
+) -> CsvLayout:
+    """Header and shape of a CSV file, from its header and first 200 data rows (up to `end`).
 
     Legacy shape: the header names N columns and the data rows carry N+1 values, the
     first being a row index the export wrote without a name (or with an empty name).
+    Trailing delimiter: the data rows carry N+1 values, the last one empty in most of them (the
+    header may end with the delimiter too). NotComplete: no complete header line yet (and not
+    `final`).
     """
     with path.open("rb") as fh:
-        cursor = LineCursor(fh, encoding)
+        cursor = LineCursor(fh, encoding, end=end, final=final)
         reader = csv.reader(iter(cursor), delimiter=delimiter, quotechar=quotechar)
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            raise FileError(f"{path}: unreadable CSV header line ({exc}), expected column names") from exc
-        if header is None:
-            raise FileError(f"{path}: empty file, expected a CSV header line")
+            raise FileError(f"{shown(path)}: unreadable CSV header line ({exc}), expected column names") from exc
+        if header is None or cursor.cut():
+            if not final:
+                raise NotComplete("no complete header line yet (empty, or no newline after it)")
+            raise FileError(f"{shown(path)}: empty file, expected a CSV header line")
+        cursor.take()
         header_end, header_lines, header_state = cursor.offset, cursor.lines, cursor.hasher.copy()
         header = [name.strip() for name in header]
+        if len(header) > 1 and header[-1] == "":
+            header.pop()  # the header ends with the delimiter: the rows tell whether they do too
         named = len(header)
         counts: dict[int, int] = {}
         leading: list[str] = []
-        for row in _sample_rows(reader, sample):
+        empty_last = 0  # rows of one value more whose last value is empty
+        for row in _sample_rows(reader, 200):
             if row:
                 counts[len(row)] = counts.get(len(row), 0) + 1
                 if len(row) == named + 1:
                     leading.append(row[0].strip())
+                    empty_last += not row[-1].strip()
+    longer = counts.get(named + 1, 0) > counts.get(named, 0)
+    trailing = longer and empty_last > len(leading) - empty_last  # mostly an empty last value
     if header and header[0] == "":
         legacy, header = True, header[1:]  # pandas-style index with an empty header name
     else:
         # Most sampled rows carry one value more than the header names, and that value
         # is a row index (integers). A lone over-long row stays a wrong_value_count reject.
-        legacy = counts.get(named + 1, 0) > counts.get(named, 0) and all(v.isdigit() for v in leading)
+        legacy = longer and not trailing and all(v.isdigit() for v in leading)
     if any(name == "" for name in header):
-        raise FileError(f"{path}: the header has an empty column name: {header}")
+        raise FileError(f"{shown(path)}: the header has an empty column name: {excerpt(header)}")
     if len(set(header)) != len(header):
-        raise FileError(f"{path}: the header repeats a column name: {header}")
-    return CsvLayout(header, legacy, header_end, header_lines, header_state.hexdigest())
+        raise FileError(f"{shown(path)}: the header repeats a column name: {excerpt(header)}")
+    return CsvLayout(header, legacy, header_end, header_lines, header_state.hexdigest(), trailing)
 
 
 def _sample_rows(reader: Iterator[list[str]], count: int) -> Iterator[list[str]]:
@@ -176,17 +241,18 @@ def _csv_record(lineno: int, raw: str, row: list[str], layout: CsvLayout) -> Raw
     """The record of one parsed CSV row; None for a blank line."""
     if not row or (len(row) == 1 and row[0].strip() == ""):
         return None
-    width = len(layout.header)
-    expected = width + 1 if layout.legacy else width
-    if len(row) != expected:
-        what = f"{expected} values ({'unnamed index + ' if layout.legacy else ''}{width} named columns)"
-        return RawRecord(lineno, raw, error=f"wrong_value_count: expected {what}, got {len(row)}")
-    values = row[1:] if layout.legacy else row
+    if len(row) != layout.width:
+        return RawRecord(lineno, raw, error=f"wrong_value_count: expected {layout.expected()}, got {len(row)}")
+    if layout.trailing and row[-1].strip():
+        error = f"wrong_value_count: expected {layout.expected()}, got {excerpt(row[-1])} after the last delimiter"
+        return RawRecord(lineno, raw, error=error)
+    values = row[1:] if layout.legacy else row[:-1] if layout.trailing else row
     return RawRecord(lineno, raw, dict(zip(layout.header, values, strict=True)))
 
 
 def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar: str) -> Iterator[RawRecord]:
-    """Data records from the cursor's offset (which must be at a record boundary)."""
+    """Data records from the cursor's offset (which must be at a record boundary). A record
+    cut by the cursor's end (a quoted value still open) is left for the next run."""
     reader = csv.reader(iter(cursor), delimiter=delimiter, quotechar=quotechar)
     while True:
         try:
@@ -194,9 +260,13 @@ def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar
         except StopIteration:
             return
         except csv.Error as exc:
+            if cursor.cut():
+                return
             lineno, raw = cursor.take()
             yield RawRecord(lineno, raw, error=f"malformed_csv: {exc}")
             continue
+        if cursor.cut():
+            return
         lineno, raw = cursor.take()
         record = _csv_record(lineno, raw, row, layout)
         if record is not None:
@@ -238,9 +308,11 @@ def csv_blocks(
     while True:
         handle.seek(cursor.offset)
         lines = list(islice(handle, size))
+        data = b"".join(lines)
+        while lines and cursor.offset + len(data) > cursor.end:  # the file grew past `end` while read
+            data = data[: len(data) - len(lines.pop())]
         if not lines:
             return
-        data = b"".join(lines)
         text = data.decode(cursor.encoding)  # check_encoding has read the whole file already
         if (
             quotechar not in text
@@ -252,11 +324,13 @@ def csv_blocks(
             # one), the whole block splits at once and column i is every width-th value.
             text = text.replace("\r\n", "\n").removesuffix("\n")
             texts = text.split("\n")
-            width = len(layout.header) + (1 if layout.legacy else 0)
+            width = layout.width
             columns = None
             if set(map(str.count, texts, repeat(delimiter))) == {width - 1}:
                 values = text.replace("\n", delimiter).split(delimiter)
                 columns = [values[index::width] for index in range(width)]
+                if layout.trailing and any(columns[-1]):  # a value after the trailing delimiter
+                    columns = None
             block = RowBlock(cursor.lines + 1, texts, columns, layout, delimiter)
             cursor.offset += len(data)
             cursor.lines += len(lines)
@@ -264,12 +338,14 @@ def csv_blocks(
             yield block
             continue
         # The slow path over (at least) these lines, stopping at the first record boundary after.
-        end = cursor.offset + len(data)
+        start, end = cursor.offset, cursor.offset + len(data)
         records: list[RawRecord] = []
         for record in csv_records(cursor, layout, delimiter, quotechar):
             records.append(record)
             if cursor.offset >= end:
                 break
+        if cursor.offset == start:  # a record cut by the cursor's end waits for the next run
+            return
         # Empty only when csv_records reached the end of the file (blank lines): the next read
         # finds no line and returns.
         yield records
@@ -321,8 +397,8 @@ def json_array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord
 
     def fail(at: int, expected: str) -> FileError:
         where = line_of(min(at, len(text)))
-        found = "end of file (truncated?)" if at >= len(text) else repr(text[at : at + 20])
-        return FileError(f"{path}: invalid JSON at line {where}: expected {expected}, found {found}")
+        found = "end of file (truncated?)" if at >= len(text) else excerpt(text[at : at + 20])
+        return FileError(f"{shown(path)}: invalid JSON at line {where}: expected {expected}, found {found}")
 
     pos = skip_ws(pos)
     if pos >= len(text) or text[pos] != "[":

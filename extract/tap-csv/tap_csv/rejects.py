@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 REJECTS_STREAM = "file_rejects"
+# What a reject keeps of its record's source text, and of its reason (which quotes a value).
+RAW_LINE_LIMIT = 10_000
+REASON_LIMIT = 300
 
 # The load metadata of every record (entity streams when add_metadata_columns, rejects always).
 METADATA_PROPERTIES: dict[str, dict[str, Any]] = {
@@ -46,3 +49,14 @@ class RowRejected(Exception):
 
 class RejectedRowError(Exception):
     """on_reject: fail: the first bad row stops the run."""
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to its first `limit` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def excerpt(value: object, limit: int = 120) -> str:
+    """A value as an escaped (repr) excerpt, for messages and logs: a line of a drop file may be
+    huge or hold control characters."""
+    return shorten(repr(value), limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, repeat
@@ -20,11 +21,14 @@ from tap_csv.batches import remove_stale_batches, write_jsonl_batches
 from tap_csv.columns import Column, RecordColumns
 from tap_csv.contracts import Contract, convert_column
 from tap_csv.readers import (
+    CsvLayout,
     FileError,
     LineCursor,
+    NotComplete,
     RawRecord,
     RowBlock,
     check_encoding,
+    complete_end,
     csv_blocks,
     detect_format,
     json_array_records,
@@ -33,10 +37,14 @@ from tap_csv.readers import (
 )
 from tap_csv.rejects import (
     METADATA_PROPERTIES,
+    RAW_LINE_LIMIT,
+    REASON_LIMIT,
     REJECTS_SCHEMA,
     REJECTS_STREAM,
     RejectedRowError,
     RowRejected,
+    excerpt,
+    shorten,
 )
 from tap_csv.seen_keys import SeenKeys
 from tap_csv.state import Bookmark, plan_read, prefix_hasher
@@ -239,10 +247,14 @@ class FileStream(_PerFileTime):
         """The typed records of every matching file, a block of lines at a time."""
         found = self.matching_files()
         if not found:
-            self.logger.warning("tap-csv: no file matches %s for entity %s", self.spec.path, self.name)
+            where = files.shown(files.absolute(self.spec.path))
+            self.logger.warning("tap-csv: no file matches %s for entity %s", where, self.name)
         totals = FileStats("total", "")
         for path in found:
-            stats = yield from self._read_file(path, shape)
+            try:
+                stats = yield from self._read_file(path, shape)
+            except FileError as exc:
+                raise FileError(f"{exc}. Fix the file or move it out of the drop folder, then run again") from None
             totals.read += stats.read
             totals.emitted += stats.emitted
             totals.rejected += stats.rejected
@@ -256,7 +268,7 @@ class FileStream(_PerFileTime):
         )
 
     def _read_file(self, path: Path, shape: Shape) -> Generator[Chunk, None, FileStats]:
-        key = str(path)
+        key = files.shown(path)  # the file's name in state, records and logs
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
         mark = Bookmark.from_state(marks.get(key))
         stat = path.stat()
@@ -268,7 +280,7 @@ class FileStream(_PerFileTime):
                 mark.mtime_ns = stat.st_mtime_ns
                 mark.size = stat.st_size
                 marks[key] = mark.to_state()
-            self._summary(path, stats)
+            self._summary(key, stats)
             return stats
 
         extracted_at = dt.datetime.now(UTC)
@@ -280,7 +292,9 @@ class FileStream(_PerFileTime):
         }
         resume = plan.action == "resume" and mark is not None
         start = mark.offset if resume and mark is not None else 0
-        check_encoding(path, self.spec.encoding, start)
+        # Only complete records: up to the last newline, unless the file is settled (unchanged
+        # since the previous run saw it). A JSON array is parsed whole or not at all.
+        end = stat.st_size if plan.settled or fmt == "json" else complete_end(path, stat.st_size)
         new_mark = Bookmark(
             size=stat.st_size,
             mtime_ns=stat.st_mtime_ns,
@@ -298,28 +312,25 @@ class FileStream(_PerFileTime):
         handle = None
         positions: dict[str, int] = {}  # CSV: where each header name's values are in a block
         try:
+            check_encoding(path, self.spec.encoding, start, end)
             if fmt == "json":
-                data = path.read_bytes()
+                with path.open("rb") as fh:
+                    data = fh.read(stat.st_size)
                 records: Iterable[RawRecord] = json_array_records(path, data, self.spec.encoding)
-                pieces = _chunked(self._check_first_object(path, records))
+                pieces = _chunked(self._check_first_object(key, records))
                 new_mark.offset, new_mark.sha256 = len(data), hashlib.sha256(data).hexdigest()
                 new_mark.lines = data.count(b"\n")
             else:
                 handle = path.open("rb")
                 if fmt == "csv":
-                    layout = read_csv_layout(path, self.spec.encoding, self.spec.delimiter, self.spec.quotechar)
-                    self._check_header(path, layout.header)
+                    layout = read_csv_layout(
+                        path, self.spec.encoding, self.spec.delimiter, self.spec.quotechar, end, plan.settled
+                    )
+                    self._check_header(key, layout.header)
                     offset = 1 if layout.legacy else 0  # the legacy index comes first
                     positions = {name: index + offset for index, name in enumerate(layout.header)}
-                    new_mark.layout = "legacy" if layout.legacy else "clean"
-                    if layout.legacy:
-                        self.logger.warning(
-                            "tap-csv: %s: legacy shape: the header names %d columns but data rows carry %d "
-                            "values; dropping the unnamed leading index column",
-                            path,
-                            len(layout.header),
-                            len(layout.header) + 1,
-                        )
+                    new_mark.layout = "legacy" if layout.legacy else "trailing" if layout.trailing else "clean"
+                    self._log_layout(key, layout)
                     if resume and mark is not None:
                         cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
                     else:
@@ -330,14 +341,27 @@ class FileStream(_PerFileTime):
                             layout.header_lines,
                             prefix_hasher(path, layout.header_end),
                         )
+                    cursor.end, cursor.final = end, plan.settled
                     pieces = csv_blocks(cursor, layout, self.spec.delimiter, self.spec.quotechar, CHUNK_ROWS)
                 else:
                     if resume and mark is not None:
-                        cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher)
+                        cursor = LineCursor(handle, self.spec.encoding, mark.offset, mark.lines, plan.hasher, end)
                     else:
-                        cursor = LineCursor(handle, self.spec.encoding)
-                    pieces = _chunked(self._check_first_object(path, jsonl_records(cursor)))
+                        cursor = LineCursor(handle, self.spec.encoding, end=end)
+                    pieces = _chunked(self._check_first_object(key, jsonl_records(cursor)))
+        except NotComplete as exc:
+            return self._wait(key, f"{key}: {exc}", stat, stats)
+        except FileError as exc:
+            if fmt != "json":
+                raise
+            if not plan.settled:  # an array still being written does not parse yet
+                return self._wait(key, str(exc), stat, stats)
+            raise FileError(f"{exc} (unchanged since the previous run found it so: not being written)") from None
+        finally:
+            if handle is not None and cursor is None:
+                handle.close()
 
+        try:
             seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
             for piece in pieces:
                 if isinstance(piece, RowBlock):
@@ -346,7 +370,7 @@ class FileStream(_PerFileTime):
                 else:
                     chunk, rest = [], piece
                 for raw in rest:
-                    record = self._typed_row(path, raw, seen, meta, extracted_at, stats)
+                    record = self._typed_row(key, raw, seen, meta, extracted_at, stats)
                     if record is not None:
                         chunk.append(record)
                 stats.emitted += len(chunk)
@@ -360,14 +384,54 @@ class FileStream(_PerFileTime):
 
         if cursor is not None:
             self._mark_at(new_mark, cursor, base, stats)
-            if cursor.offset != stat.st_size:  # grew while read: next run checks the prefix
-                new_mark.size = cursor.offset
+            if cursor.offset < stat.st_size:
+                self.logger.warning(
+                    "tap-csv: %s: the %d bytes after line %d are not a complete record yet (no newline, or a "
+                    "quoted value still open): left for the next run, which reads them as they are if the "
+                    "file has not changed by then",
+                    key,
+                    stat.st_size - cursor.offset,
+                    cursor.lines,
+                )
         else:
             new_mark.rows += stats.emitted
             new_mark.rejected += stats.rejected
         marks[key] = new_mark.to_state()
-        self._summary(path, stats)
+        self._summary(key, stats)
         return stats
+
+    def _wait(self, key: str, why: str, stat: os.stat_result, stats: FileStats) -> FileStats:
+        """A file with nothing complete to read yet: bookmarked as seen (size and mtime, nothing
+        read), so the next run reads it, or refuses it if it has not changed by then."""
+        self.logger.warning(
+            "tap-csv: %s: not complete yet, left for the next run (a file still being written); "
+            "if it has not changed by then, that run reads it as it is or refuses it",
+            why,
+        )
+        mark = Bookmark(stat.st_size, stat.st_mtime_ns, offset=0, lines=0, sha256="")
+        self.stream_state.setdefault("files", {})[key] = mark.to_state()
+        stats.action, stats.why = "wait", why
+        self._summary(key, stats)
+        return stats
+
+    def _log_layout(self, key: str, layout: CsvLayout) -> None:
+        named = len(layout.header)
+        if layout.legacy:
+            self.logger.warning(
+                "tap-csv: %s: legacy shape: the header names %d columns but data rows carry %d "
+                "values; dropping the unnamed leading index column",
+                key,
+                named,
+                named + 1,
+            )
+        if layout.trailing:
+            self.logger.warning(
+                "tap-csv: %s: every data row ends with a trailing delimiter (%d values under %d column names, "
+                "the last one empty): ignoring that empty value",
+                key,
+                named + 1,
+                named,
+            )
 
     @staticmethod
     def _mark_at(mark: Bookmark, cursor: LineCursor, base: tuple[int, int], stats: FileStats) -> Bookmark:
@@ -378,7 +442,7 @@ class FileStream(_PerFileTime):
     # --- contract --------------------------------------------------------------------
     def _typed_row(
         self,
-        path: Path,
+        name: str,
         raw: RawRecord,
         seen: SeenKeys,
         meta: dict[str, Any],
@@ -402,7 +466,7 @@ class FileStream(_PerFileTime):
                         pk[0] if len(pk) == 1 else None,
                     )
         except RowRejected as bad:
-            self._reject(path, raw, bad, meta, extracted_at, stats)
+            self._reject(name, raw, bad, meta, extracted_at, stats)
             return None
         if self.add_metadata:
             record.update(meta)
@@ -490,7 +554,7 @@ class FileStream(_PerFileTime):
                 raise RowRejected(str(exc), name) from exc
         if not self.contract.allow_extra_columns and not values.keys() <= self.contract.by_name.keys():
             extra = [name for name in values if name not in self.contract.by_name]
-            raise RowRejected(f"unexpected_field: {', '.join(extra)} not in the contract", extra[0])
+            raise RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
         return record
 
     def _expectation(self) -> str:
@@ -499,30 +563,31 @@ class FileStream(_PerFileTime):
             f"{self.contract.source}; extra columns {'allowed' if self.contract.allow_extra_columns else 'refused'})"
         )
 
-    def _check_header(self, path: Path, header: list[str]) -> None:
+    def _check_header(self, file: str, header: list[str]) -> None:
         missing = [name for name in self.contract.required if name not in header]
         if missing:
-            raise FileError(f"{path}: missing required column(s) {missing}; found {header}; {self._expectation()}")
+            found = excerpt(header)
+            raise FileError(f"{file}: missing required column(s) {missing}; found {found}; {self._expectation()}")
         extra = [name for name in header if name not in self.contract.by_name]
         if extra and not self.contract.allow_extra_columns:
-            raise FileError(f"{path}: unexpected column(s) {extra}; {self._expectation()}")
+            raise FileError(f"{file}: unexpected column(s) {excerpt(extra)}; {self._expectation()}")
         if extra:
-            self.logger.info("tap-csv: %s: ignoring extra column(s) %s", path, extra)
+            self.logger.info("tap-csv: %s: ignoring extra column(s) %s", file, excerpt(extra))
 
-    def _check_first_object(self, path: Path, records: Iterable[RawRecord]) -> Iterator[RawRecord]:
+    def _check_first_object(self, file: str, records: Iterable[RawRecord]) -> Iterator[RawRecord]:
         """JSON: the first object's keys stand for the file's columns (file-level check);
         a later object that lacks a required key or has an unknown one is a row reject."""
         checked = False
         for raw in records:
             if not checked and raw.values is not None:
-                self._check_header(path, list(raw.values))
+                self._check_header(file, list(raw.values))
                 checked = True
             yield raw
 
     # --- rejects and logging ---------------------------------------------------------
     def _reject(
         self,
-        path: Path,
+        file: str,
         raw: RawRecord,
         bad: RowRejected,
         meta: dict[str, Any],
@@ -530,33 +595,34 @@ class FileStream(_PerFileTime):
         stats: FileStats,
     ) -> None:
         stats.rejected += 1
-        code = bad.reason.split(":", 1)[0]
+        reason = shorten(bad.reason, REASON_LIMIT)
+        code = reason.split(":", 1)[0]
         stats.reasons[code] = stats.reasons.get(code, 0) + 1
         if self.fail_fast:
             raise RejectedRowError(
-                f"{path}: line {raw.lineno}: {bad.reason} (entity {self.name}; on_reject=fail stops at the "
+                f"{file}: line {raw.lineno}: {reason} (entity {self.name}; on_reject=fail stops at the "
                 f"first bad row; use on_reject=quarantine to load it into {REJECTS_STREAM})"
             )
         if stats.rejected <= 5:
-            self.logger.warning("tap-csv: %s: line %d rejected: %s", path, raw.lineno, bad.reason)
+            self.logger.warning("tap-csv: %s: line %d rejected: %s", file, raw.lineno, reason)
         self.rejects.emit(
             {
                 "entity": self.name,
-                "reason": bad.reason,
+                "reason": reason,
                 "column_name": bad.column,
-                "raw_line": raw.raw,
+                "raw_line": raw.raw[:RAW_LINE_LIMIT],
                 "_sdc_source_lineno": raw.lineno,
                 **meta,
             },
             extracted_at,
         )
 
-    def _summary(self, path: Path, stats: FileStats) -> None:
+    def _summary(self, file: str, stats: FileStats) -> None:
         reasons = ",".join(f"{k}={v}" for k, v in sorted(stats.reasons.items())) or "-"
         self.logger.info(
             "tap-csv summary: entity=%s file=%s action=%s read=%d emitted=%d rejected=%d reasons=%s (%s)",
             self.name,
-            path,
+            file,
             stats.action,
             stats.read,
             stats.emitted,

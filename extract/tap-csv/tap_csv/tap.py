@@ -7,7 +7,7 @@ from singer_sdk import typing as th
 
 from tap_csv import files
 from tap_csv.contracts import Contract, ContractError, find_contract
-from tap_csv.readers import FileError, detect_format, read_csv_layout
+from tap_csv.readers import FileError, NotComplete, complete_end, detect_format, read_csv_layout
 from tap_csv.rejects import REJECTS_STREAM
 from tap_csv.streams import FileSpec, FileStream, RejectsStream
 from tap_csv.writer import MessageWriter
@@ -100,10 +100,14 @@ class TapCSV(Tap):
                 return Contract.load(found)
         except ContractError as exc:
             raise FileError(str(exc)) from exc
-        # No contract: the columns of the first CSV file's header, all optional strings.
+        # No contract: the columns of the first CSV file's (complete) header, all optional strings.
         for path in files.resolve(spec.path):
             if detect_format(path, spec.format) == "csv":
-                layout = read_csv_layout(path, spec.encoding, spec.delimiter, spec.quotechar)
+                end = complete_end(path, path.stat().st_size)
+                try:
+                    layout = read_csv_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final=False)
+                except NotComplete:
+                    continue
                 return Contract.from_header(spec.entity, layout.header)
         raise FileError(
             f"entity {spec.entity!r}: no contract ({contracts_dir}/{spec.entity}.yml) and no CSV file at "
