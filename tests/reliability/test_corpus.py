@@ -84,9 +84,9 @@ def run_tap(paths: list[Path], workdir: Path) -> TapRun:
         record = message["record"]
         if message["stream"] == "file_rejects":
             reasons[record["reason"].split(":", 1)[0]] += 1
-            rejects_per_file[Path(record["_sdc_source_file"]).name] += 1
+            rejects_per_file[Path(record["_source_file"]).name] += 1
         else:
-            records_per_file[Path(record["_sdc_source_file"]).name] += 1
+            records_per_file[Path(record["_source_file"]).name] += 1
     return TapRun(done.returncode, done.stderr, records, reasons, rejects_per_file, records_per_file)
 
 
@@ -154,15 +154,15 @@ def corpus_stack(stack: Stack) -> Stack:
 def test_warehouse_reconciles_rows_in_with_loaded_plus_quarantined(corpus_stack: Stack) -> None:
     raw = dict(
         corpus_stack.query(
-            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.transactions group by 1"
+            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.transactions group by 1"
         )
         + corpus_stack.query(
-            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.clients group by 1"
+            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.clients group by 1"
         )
     )
     rejects = dict(
         corpus_stack.query(
-            "select regexp_replace(_sdc_source_file, '^.*/', ''), count(*) from raw.file_rejects group by 1"
+            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.file_rejects group by 1"
         )
     )
     reasons = Counter(
@@ -179,7 +179,7 @@ def test_warehouse_reconciles_rows_in_with_loaded_plus_quarantined(corpus_stack:
     assert reasons == expected_reasons
     # Quarantined rows keep their source text and say which line they came from.
     assert corpus_stack.query(
-        "select count(*) from raw.file_rejects where raw_line is null or _sdc_source_lineno is null or reason = ''"
+        "select count(*) from raw.file_rejects where raw_line is null or _source_lineno is null or reason = ''"
     ) == [(0,)]
 
 
