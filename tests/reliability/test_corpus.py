@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,8 @@ def test_the_corpus_covers_every_case_of_the_issue() -> None:
         "empty required value", "duplicate key within a file", "duplicate key across files", "unknown car",
         "unknown client", "negative or zero quantity", "future date", "non-UTF-8 bytes", "BOM", "empty file",
         "header only", "truncated JSON", "JSON with a wrong type", "extra column", "missing column",
-        "very long fields", "CRLF line endings", "10 MB single line",
+        "very long fields", "CRLF line endings", "10 MB single line", "value past a warehouse column",
+        "reserved id of the unknown member", "number too precise", "timestamp past the year 9999", "id of 2^63",
     }  # fmt: skip
     assert required <= covered, f"not covered: {sorted(required - covered)}"
     files = [name for case in CASES for name in case["files"]]
@@ -188,10 +190,15 @@ def test_marts_hold_every_loaded_sale_once_with_the_documented_meaning(corpus_st
     staged = {int(r[0]) for r in corpus_stack.query("select distinct transaction_id from raw.transactions")}
     assert fact == staged, "every loaded sale reaches the fact table"
     assert pipeline.fact_integrity(corpus_stack)[0] == len(fact), "no sale twice"
-    # Duplicate key across files: the file read last (name order) wins.
+    # One rule, the last version delivered: across files the later file in path order wins,
+    # within a file the later line.
     assert corpus_stack.query("select unit_price from marts.fct_transactions where transaction_id = 900") == [(200,)]
-    # Within a file the first occurrence is kept, the second quarantined.
-    assert corpus_stack.query("select unit_price from marts.fct_transactions where transaction_id = 801") == [(1,)]
+    assert corpus_stack.query("select unit_price from marts.fct_transactions where transaction_id = 801") == [(2,)]
+    # The contract's extremes build: a sale far above its list price, a car and a client 0.
+    assert corpus_stack.query(
+        "select quantity, unit_price, is_unknown_car, is_unknown_client from marts.fct_transactions"
+        " where transaction_id in (2610, 2611) order by transaction_id"
+    ) == [(2147483647, Decimal("9999999999.99"), False, False), (1, 0, True, True)]
     # Unknown car / client: kept, attached to an inferred "Unknown" member.
     assert corpus_stack.query(
         "select is_unknown_car, is_unknown_client from marts.fct_transactions "
