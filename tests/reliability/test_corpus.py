@@ -155,17 +155,11 @@ def corpus_stack(stack: Stack) -> Stack:
 
 def test_warehouse_reconciles_rows_in_with_loaded_plus_quarantined(corpus_stack: Stack) -> None:
     raw = dict(
-        corpus_stack.query(
-            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.transactions group by 1"
-        )
-        + corpus_stack.query(
-            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.clients group by 1"
-        )
+        corpus_stack.query("select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.transactions group by 1")
+        + corpus_stack.query("select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.clients group by 1")
     )
     rejects = dict(
-        corpus_stack.query(
-            "select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.file_rejects group by 1"
-        )
+        corpus_stack.query("select regexp_replace(_source_file, '^.*/', ''), count(*) from raw.file_rejects group by 1")
     )
     reasons = Counter(
         dict(corpus_stack.query("select split_part(reason, ':', 1), count(*) from raw.file_rejects group by 1"))

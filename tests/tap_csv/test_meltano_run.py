@@ -184,17 +184,13 @@ def test_batch_path_loads_the_same_rows(demo_stack: Stack) -> None:
         "transaction_id, product_id, client_id, quantity, price, timestamp, "
         "_source_file, _source_lineno, _source_file_mtime"
     )
-    runs = stack.query(
-        "select _extracted_at, _sdc_received_at is null from raw.transactions group by 1, 2 order by 1"
-    )
+    runs = stack.query("select _extracted_at, _sdc_received_at is null from raw.transactions group by 1, 2 order by 1")
     assert [r[1] for r in runs] == [True, True, False, False]  # batch rows: no target metadata
     by_run = []
     for first, second in ((runs[0][0], runs[1][0]), (runs[2][0], runs[3][0])):
         by_run.append(
             sorted(
-                stack.query(
-                    f"select {columns} from raw.transactions where _extracted_at in (%s, %s)", (first, second)
-                )
+                stack.query(f"select {columns} from raw.transactions where _extracted_at in (%s, %s)", (first, second))
             )
         )
     assert len(by_run[0]) == 4000 + DAILY_GOOD

@@ -204,9 +204,7 @@ class Field:
                 return dt.date.fromisoformat(parse_date(str(value)))
         except ValueError as exc:
             raise ContractError(f"field {self.name!r}: {bound} {value!r}: {exc}") from exc
-        raise ContractError(
-            f"field {self.name!r}: {bound} only applies to integer, decimal, date and timestamp fields"
-        )
+        raise ContractError(f"field {self.name!r}: {bound} only applies to integer, decimal, date and timestamp fields")
 
     @property
     def whole_digits(self) -> int:

@@ -245,7 +245,7 @@ class FastCopySink(PostgresSink):
             with self.connector._connect() as connection, connection.begin():
                 schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
                 for change in rename_legacy_metadata(connection, schema, self.table_name):
-                    self.logger.info("Renamed %s.%s column %s (tap-csv's current names)", schema, self.table_name, change)
+                    self.logger.info("Renamed %s.%s column %s (tap-csv's names)", schema, self.table_name, change)
         super().setup()
 
     def clean_up(self) -> None:
