@@ -53,7 +53,7 @@ def test_a_warehouse_of_the_old_names_migrates_on_its_next_run(stack: Stack) -> 
     before = pipeline.fact_ids(child)
     with child.warehouse() as conn:  # back to the old layout: the loader's column dropped, the tap's renamed
         for table in ("transactions", "clients", "file_rejects"):
-            conn.execute(f"alter table raw.{table} drop column _sdc_extracted_at")
+            conn.execute(f"alter table raw.{table} drop column _sdc_extracted_at cascade")  # and the views on it
             for new, old in LEGACY.items():
                 conn.execute(f"alter table raw.{table} rename column {new} to {old}")
     rows = pipeline.daily_rows(1, 5, first_id=900_000)[0]

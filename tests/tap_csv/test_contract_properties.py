@@ -53,7 +53,7 @@ def integers(low: int, high: int) -> st.SearchStrategy[Value]:
         ),
         st.one_of(
             refused(st.sampled_from([str(low - 1), str(high + 1), str(2**63), str(-(2**63) - 1), "9" * 30])),
-            refused(st.sampled_from(["1.5", "abc", "1e3", ""])),
+            refused(st.sampled_from(["9" * 5000, "1.5", "abc", "1e3", ""])),
         ),
     )
 
@@ -129,7 +129,7 @@ def with_chunk_rows(size: int, run: Callable[[], object]) -> object:
         return run()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS, chunk_rows=st.sampled_from([1, 4, 10_000]))
 def test_the_tap_accepts_exactly_the_rows_that_fit_and_both_paths_agree(
     rows: list[tuple[Value, ...]], chunk_rows: int
@@ -173,7 +173,7 @@ CLIENT_IDS = field(
         accepted(st.integers(0, INT64[1]).map(json.dumps)),
         accepted(st.sampled_from(["0", "9223372036854775807", "201.0", '"202"'])),
     ),
-    refused(st.sampled_from(["-1", "9223372036854775808", "1e100", "1.5", "true", "null", '"x"', "[1]"])),
+    refused(st.sampled_from(["-1", "9223372036854775808", "9" * 5000, "1e100", "1.5", "true", "null", '"x"', "[1]"])),
 )
 
 

@@ -53,7 +53,7 @@ def parse_integer(value: Any) -> int:
         return value
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         if value.adjusted() > 18:  # past int64 anyway: never build a huge int
-            raise ValueError(f"out_of_range: {value} is outside the 64-bit integer range")
+            raise ValueError(f"out_of_range: {_excerpt(str(value))} is outside the 64-bit integer range")
         return int(value)
     text = _text(value, "invalid_integer")
     if not _INTEGER.fullmatch(text):
@@ -246,7 +246,7 @@ class Field:
         else ValueError("out_of_range: ...")."""
         name = self.name
         if self.type == "integer" and not INT64[0] <= value <= INT64[1]:
-            raise ValueError(f"out_of_range: {name} {value} is outside the 64-bit integer range")
+            raise ValueError(f"out_of_range: {name} {_excerpt(str(value))} is outside the 64-bit integer range")
         if self.type == "decimal":
             whole, places = decimal_digits(value)
             if whole > self.whole_digits or places > self.places:

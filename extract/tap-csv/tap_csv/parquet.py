@@ -94,9 +94,9 @@ def block_column(spec: Field, values: list[str]) -> pa.Array | None:
         text = pa.array(values, pa.string())
         if _UNPRINTED.search(lines):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
             text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
-        if spec.minimum is None and spec.maximum is None:
-            return text
-        # the pattern bounded the digits: a decimal of the field's precision holds every value
+        if spec.maximum is None and (spec.minimum is None or (spec.minimum == 0 and "-" not in lines)):
+            return text  # no bound left to check: the pattern bounded the digits
+        # a decimal of the field's precision holds every value: its extremes checked in C
         precision = max(spec.whole_digits + spec.places, 1)
         kind = pa.decimal128 if precision <= 38 else pa.decimal256
         return text if _within_bounds(spec, text.cast(kind(precision, spec.places))) else None
