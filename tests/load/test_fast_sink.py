@@ -213,7 +213,7 @@ def test_raw_tables_are_indexed_and_summarised_by_load_time(demo_stack: Stack, s
         definition = warehouse.query("select indexdef from pg_indexes where schemaname = 'raw' and indexname = %s",
                                      (index.split(".")[1],))  # fmt: skip
         assert definition, f"no {index} after a load"
-        assert "USING brin (COALESCE(_sdc_batched_at, _sdc_extracted_at))" in definition[0][0]
+        assert "USING brin (COALESCE(_sdc_batched_at, _extracted_at))" in definition[0][0]
         assert warehouse.query("select count(*) from raw.transactions")[0][0] == loaded_rows
         # Nothing left to summarise: every range, the last partial one too, has its summary.
         assert warehouse.query("select brin_summarize_new_values(%s::regclass)", (index,))[0][0] == 0

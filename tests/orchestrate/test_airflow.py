@@ -15,7 +15,7 @@ JOBS = {
     "t": ["dbt_build"],
     "elt": ELT_STEPS,
     "reports": ["reports_all"],
-    "elt-reports": [*ELT_STEPS, "reports_all"],
+    "elt-reports": [*ELT_STEPS, "reports_all", "dbt_source-freshness"],
     "audit": ["dbt_test-all-rows"],
     "deliver": ["reports_deliver"],
 }
@@ -40,7 +40,7 @@ def test_dagbag_has_every_schedule_and_job(airflow: Airflow) -> None:
 
     daily = bag["dags"]["daily-elt-reports"]
     assert daily["schedule"] == "0 6 * * *"
-    assert chain(daily["tasks"]) == [*ELT_STEPS, "reports_all"]
+    assert chain(daily["tasks"]) == JOBS["elt-reports"]
     weekly = bag["dags"]["weekly-audit"]
     assert weekly["schedule"] == "0 7 * * 0"
     assert chain(weekly["tasks"]) == ["dbt_test-all-rows"]

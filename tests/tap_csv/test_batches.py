@@ -122,9 +122,9 @@ def test_parquet_files_hold_every_record_exactly_in_order_typed_by_the_schema(
 def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
     """The stream hands over typed columns (a block typed by column) and dicts (rows typed one by
     one): in any order of names, with names the schema lacks (ignored) or without some (null)."""
-    names = ["note", "price", "transaction_id", "_sdc_source_lineno"]  # no timestamp, one extra
+    names = ["note", "price", "transaction_id", "_source_lineno"]  # no timestamp, one extra
     block = RecordColumns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
-    block.append({**RECORDS[12], "_sdc_source_lineno": 8})  # a row typed one by one after the block
+    block.append({**RECORDS[12], "_source_lineno": 8})  # a row typed one by one after the block
     (manifest,) = write_parquet_batches(
         [block, RECORDS[13:15], [], RecordColumns(["note", "price"], [[], []]), RECORDS[15:]],
         parquet_config(tmp_path, None, 100),
@@ -142,7 +142,8 @@ def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
         (Field("n", "integer"), ["7", "0012", "9223372036854775807", "0"]),
         (Field("n", "integer", minimum=Decimal(1), maximum=Decimal(10)), ["1", "10", "01"]),
         (Field("d", "decimal"), ["16099.89", "+012.50", "-0012.5", "000", "0.5", "-0.00", "7"]),
-        (Field("d", "decimal"), ["1" * 40, "0." + "1" * 30]),  # decimal256
+        (Field("d", "decimal"), ["1" * 38, "0." + "1" * 38]),  # decimal256, the 76 digits a value may need
+        (Field("d", "decimal", minimum=0, precision=12, scale=2), ["16099.89", "+012.50", "0", "9999999999.99"]),
     ],
 )
 def test_block_columns_typed_in_c_write_what_the_python_path_writes(
@@ -174,7 +175,10 @@ def test_block_columns_typed_in_c_write_what_the_python_path_writes(
         (Field("n", "integer"), ["+1"]),  # a sign
         (Field("n", "integer", minimum=Decimal(1)), ["1", "0"]),  # out of range
         (Field("n", "integer", maximum=Decimal(9)), ["10"]),
-        (Field("d", "decimal", minimum=Decimal(0)), ["1.5"]),  # bounded decimals: Python compares
+        (Field("d", "decimal", minimum=Decimal(0)), ["1.5", "-1.5"]),  # out of range: Python names it
+        (Field("d", "decimal", precision=12, scale=2), ["1.505"]),  # more places than the scale
+        (Field("d", "decimal", precision=12, scale=2), ["1" * 11]),  # more digits than the precision
+        (Field("d", "decimal"), ["1" * 39]),  # past what any decimal may hold
         (Field("d", "decimal"), ["1e3"]),  # an exponent
         (Field("d", "decimal"), [" 1.5"]),
         (Field("t", "timestamp"), ["2024-01-02 10:00:00"]),  # other types: Python

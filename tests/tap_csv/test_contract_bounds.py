@@ -26,5 +26,5 @@ def test_decimal_bounds_stay_exact() -> None:
 
 
 def test_bounds_on_a_non_number_are_a_contract_error() -> None:
-    with pytest.raises(ContractError, match="only applies to integer and decimal"):
+    with pytest.raises(ContractError, match="only applies to integer, decimal, date and timestamp"):
         Field(name="email", type="string", minimum=1)

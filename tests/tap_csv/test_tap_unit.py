@@ -52,9 +52,9 @@ def test_legacy_csv_is_aligned_field_by_field(drops: Path) -> None:
     assert first["quantity"] == 2
     assert first["price"] == Decimal("24916.7") and isinstance(first["price"], Decimal)
     assert first["timestamp"] == "2024-02-12T11:46:05+00:00"
-    assert first["_sdc_source_lineno"] == 2
-    assert first["_sdc_source_file"] == str((drops / "transactions.csv").resolve())
-    assert run.files("transactions")[first["_sdc_source_file"]]["layout"] == "legacy"
+    assert first["_source_lineno"] == 2
+    assert first["_source_file"] == str((drops / "transactions.csv").resolve())
+    assert run.files("transactions")[first["_source_file"]]["layout"] == "legacy"
 
 
 def test_clean_csv_and_exact_decimals(drops: Path) -> None:
@@ -90,11 +90,11 @@ def test_json_array_and_json_lines(drops: Path) -> None:
             {"entity": "more", "path": str(drops / "more.jsonl"), "contract": str(CONTRACTS / "clients.yml")},
         )
     )
-    assert [(r["client_id"], r["email"], r["_sdc_source_lineno"]) for r in run.rows("clients")] == [
+    assert [(r["client_id"], r["email"], r["_source_lineno"]) for r in run.rows("clients")] == [
         (201, "a@x.fr", 2),
         (202, None, 7),
     ]
-    assert [(r["client_id"], r["name"], r["_sdc_source_lineno"]) for r in run.rows("more")] == [(203, "Chloé", 1)]
+    assert [(r["client_id"], r["name"], r["_source_lineno"]) for r in run.rows("more")] == [(203, "Chloé", 1)]
 
 
 def test_folder_glob_and_daily_drops(drops: Path) -> None:
@@ -104,7 +104,7 @@ def test_folder_glob_and_daily_drops(drops: Path) -> None:
     by_glob = run_tap(tx_config(drops)).rows("transactions")
     by_folder = run_tap(config_for({**TX, "path": str(drops), "format": "csv"})).rows("transactions")
     assert [r["transaction_id"] for r in by_glob] == [0, 1]
-    assert [r["_sdc_source_file"] for r in by_folder] == [r["_sdc_source_file"] for r in by_glob]
+    assert [r["_source_file"] for r in by_folder] == [r["_source_file"] for r in by_glob]
 
 
 def test_relative_path_and_env_default(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,19 +161,19 @@ def test_reject_reasons(drops: Path, line: str, code: str, column: str | None) -
     assert reject["column_name"] == column
     assert reject["entity"] == "transactions"
     assert reject["raw_line"] == line
-    assert reject["_sdc_source_lineno"] == 3
-    assert reject["_sdc_source_file"].endswith("transactions.csv")
-    assert reject["_sdc_extracted_at"] and reject["_sdc_source_file_mtime"]
+    assert reject["_source_lineno"] == 3
+    assert reject["_source_file"].endswith("transactions.csv")
+    assert reject["_extracted_at"] and reject["_source_file_mtime"]
 
 
-def test_duplicate_key_within_a_file(drops: Path) -> None:
+def test_a_key_repeated_within_a_file_is_loaded_with_its_line(drops: Path) -> None:
+    """A later line with the same key is a later version, not an error: both land, with their
+    lines, and staging keeps the last one delivered (docs/transform.md)."""
     rows = ["7,101,201,1,1.00,2024-01-01", "8,101,201,1,1.00,2024-01-01", "7,102,202,2,2.00,2024-01-02"]
     (drops / "transactions.csv").write_text(HEADER + "\n".join(rows) + "\n")
     run = run_tap(tx_config(drops))
-    assert [r["transaction_id"] for r in run.rows("transactions")] == [7, 8]
-    (reject,) = run.rows("file_rejects")
-    assert reject["reason"] == "duplicate_key: transaction_id=7 already at line 2 of this file"
-    assert (reject["_sdc_source_lineno"], reject["column_name"]) == (4, "transaction_id")
+    assert [(r["transaction_id"], r["_source_lineno"]) for r in run.rows("transactions")] == [(7, 2), (8, 3), (7, 4)]
+    assert run.rows("file_rejects") == []
 
 
 def test_json_row_rejects(drops: Path) -> None:
@@ -184,7 +184,7 @@ def test_json_row_rejects(drops: Path) -> None:
     (drops / "clients.jsonl").write_text('{"client_id": 4, "name": "D"}\n{"client_id": 5, "name": \n')
     run = run_tap(config_for({"entity": "clients", "path": str(drops / "clients.*")}))
     assert [r["client_id"] for r in run.rows("clients")] == [1, 4]
-    got = [(r["_sdc_source_lineno"], r["reason"].split(":")[0], r["column_name"]) for r in run.rows("file_rejects")]
+    got = [(r["_source_lineno"], r["reason"].split(":")[0], r["column_name"]) for r in run.rows("file_rejects")]
     assert got == [
         (3, "not_an_object", None),
         (4, "missing_required", "name"),
@@ -376,7 +376,7 @@ def test_unchanged_grown_rewritten(drops: Path) -> None:
         fh.write("".join(f"{i},101,201,1,1.00,2024-01-01\n" for i in range(6, 16)))
     grown = run_tap(config, touched.state)
     assert [r["transaction_id"] for r in grown.rows("transactions")] == list(range(6, 16))
-    assert [r["_sdc_source_lineno"] for r in grown.rows("transactions")] == list(range(7, 17))
+    assert [r["_source_lineno"] for r in grown.rows("transactions")] == list(range(7, 17))
     mark = grown.files("transactions")[str(path.resolve())]
     assert (mark["rows"], mark["lines"], mark["offset"]) == (15, 16, path.stat().st_size)
 
@@ -413,7 +413,7 @@ def test_jsonl_resumes_from_the_offset(drops: Path) -> None:
     first = run_tap(config)
     with path.open("a") as fh:
         fh.write('{"client_id": 2, "name": "B"}\n')
-    assert [(r["client_id"], r["_sdc_source_lineno"]) for r in run_tap(config, first.state).rows("clients")] == [(2, 2)]
+    assert [(r["client_id"], r["_source_lineno"]) for r in run_tap(config, first.state).rows("clients")] == [(2, 2)]
 
 
 def test_one_extraction_time_per_file(drops: Path) -> None:
@@ -422,13 +422,13 @@ def test_one_extraction_time_per_file(drops: Path) -> None:
     run = run_tap(tx_config(drops))
     stamps = {}
     for row in run.rows("transactions"):
-        stamps.setdefault(row["_sdc_source_file"], set()).add(row["_sdc_extracted_at"])
+        stamps.setdefault(row["_source_file"], set()).add(row["_extracted_at"])
     assert all(len(s) == 1 for s in stamps.values()) and len(stamps) == 2
     records = [m for m in run.messages if m["type"] == "RECORD" and m["stream"] == "transactions"]
-    # target-postgres writes _sdc_extracted_at from time_extracted: they must be the same instant
+    # target-postgres writes _sdc_extracted_at from time_extracted: the same instant as _extracted_at
     # (the msgspec writer spells UTC `Z`, the record's own stamp `+00:00`)
     assert records and all(
-        datetime.fromisoformat(m["time_extracted"]) == datetime.fromisoformat(m["record"]["_sdc_extracted_at"])
+        datetime.fromisoformat(m["time_extracted"]) == datetime.fromisoformat(m["record"]["_extracted_at"])
         for m in records
     )
 
@@ -449,11 +449,11 @@ def read_batch_file(url: str) -> list[dict]:
     "encoding", [{"format": "jsonl", "compression": "gzip"}, {"format": "parquet"}], ids=["jsonl.gz", "parquet"]
 )
 def test_batch_files_hold_the_same_rows_as_records(drops: Path, tmp_path: Path, encoding: dict) -> None:
-    # id 5 again on line 17: the rows before it are typed as a block (structs), the rows after it
-    # one by one (dicts); the second batch file holds both
+    # a bad row on line 17 (quantity 0): the block is typed one row at a time, and its reject
+    # travels as a record
     lines = [f"{i},{100 + i},201,1,{i}.10,2024-01-01 10:00:{i:02d}\n" for i in range(1, 26)]
-    duplicate = "5,1,1,1,1,2024-01-01\n"
-    (drops / "transactions.csv").write_text(HEADER + "".join(lines[:15]) + duplicate + "".join(lines[15:]))
+    bad = "5,1,1,0,1,2024-01-01\n"
+    (drops / "transactions.csv").write_text(HEADER + "".join(lines[:15]) + bad + "".join(lines[15:]))
     config = tx_config(drops)
     records = run_tap(config)
     batch_config = {
@@ -468,10 +468,10 @@ def test_batch_files_hold_the_same_rows_as_records(drops: Path, tmp_path: Path, 
     rows = [row for message in manifests for url in message["manifest"] for row in read_batch_file(url)]
 
     def strip(row: dict) -> dict:
-        return {k: v for k, v in row.items() if k != "_sdc_extracted_at"}
+        return {k: v for k, v in row.items() if k != "_extracted_at"}
 
     assert [strip(r) for r in rows] == [strip(r) for r in records.rows("transactions")]
-    assert len({r["_sdc_extracted_at"] for r in rows}) == 1
+    assert len({r["_extracted_at"] for r in rows}) == 1
     # the rejects still travel as records, with their metadata
     assert len(batched.rows("file_rejects")) == 1
     assert batched.files("transactions") == {

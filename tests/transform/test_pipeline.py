@@ -590,7 +590,7 @@ def test_staging_reads_new_raw_rows_through_the_loaders_load_time_index(pipeline
         # Same rows as the timestamptz load time staging keeps (`loaded_at`) compared directly.
         newest = conn.execute("select max(loaded_at) from staging.stg_files__transactions").fetchone()[0]
         conn.execute("set enable_seqscan = on")
-        expression = "coalesce(_sdc_batched_at at time zone 'UTC', _sdc_extracted_at at time zone 'UTC')"
+        expression = "coalesce(_sdc_batched_at at time zone 'UTC', _extracted_at at time zone 'UTC')"
         for since in (newest, newest - timedelta(microseconds=1)):
             micros = (since - EPOCH) // timedelta(microseconds=1)
             through_index = re.sub(CONSTANT, f"(timestamptz 'epoch' + {micros} * interval '1 microsecond')", found[0])

@@ -45,22 +45,22 @@
 {%- endmacro %}
 
 {#-
-    When a raw row was loaded, in the raw columns' own type: the loader's `_sdc_batched_at`, or,
-    on the BATCH path (whose records carry no load time), the tap's `_sdc_extracted_at`. The
-    project's loader indexes exactly this expression (a BRIN index, load/target-postgres), so a
-    filter on it reads only the pages of the newest loads.
+    When a raw row of a tap-csv table was loaded, in the raw columns' own type: the loader's
+    `_sdc_batched_at`, or, on the BATCH path (whose records carry no load time), the tap's
+    `_extracted_at`. The project's loader indexes exactly this expression (a BRIN index,
+    load/target-postgres), so a filter on it reads only the pages of the newest loads.
 -#}
 {% macro raw_load_time() -%}
-    coalesce(_sdc_batched_at, _sdc_extracted_at)
+    coalesce(_sdc_batched_at, _extracted_at)
 {%- endmacro %}
 
 {#- The load time as timestamptz: the watermark of the incremental staging tables. -#}
 {% macro load_time(relation) -%}
     {%- set wall_time = is_wall_time(relation, '_sdc_batched_at') -%}
-    {%- if wall_time == is_wall_time(relation, '_sdc_extracted_at') -%}
+    {%- if wall_time == is_wall_time(relation, '_extracted_at') -%}
         {{ as_utc(raw_load_time(), wall_time) }}
     {%- else -%}
-        coalesce({{ source_utc(relation, '_sdc_batched_at') }}, {{ source_utc(relation, '_sdc_extracted_at') }})
+        coalesce({{ source_utc(relation, '_sdc_batched_at') }}, {{ source_utc(relation, '_extracted_at') }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -71,7 +71,7 @@
 -#}
 {% macro loaded_after(relation, since) -%}
     {%- set wall_time = is_wall_time(relation, '_sdc_batched_at') -%}
-    {%- if wall_time == is_wall_time(relation, '_sdc_extracted_at') -%}
+    {%- if wall_time == is_wall_time(relation, '_extracted_at') -%}
         {%- set bound = '(' ~ since ~ " at time zone 'UTC')" if wall_time else since -%}
         ({{ raw_load_time() }} > {{ bound }} or {{ raw_load_time() }} is null)
     {%- else -%}

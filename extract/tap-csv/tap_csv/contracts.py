@@ -9,6 +9,7 @@ stream stores as the reason.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,13 @@ _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
 
+# What every value of a type must fit, whatever its contract says: the warehouse's bigint (and
+# Parquet's int64) for integers; for decimals at most 38 digits before the point and 38 after it,
+# as written (a Parquet decimal column holds 76 digits in all).
+INT64 = (-(2**63), 2**63 - 1)
+DECIMAL_DIGITS = 38
+
+
 class ContractError(Exception):
     """The contract file itself is wrong."""
 
@@ -39,16 +47,25 @@ def _text(value: Any, code: str) -> str:
 
 
 def parse_integer(value: Any) -> int:
-    if value.__class__ is str and value.isascii() and value.isdigit():
+    if value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 20:
         return int(value)  # the common case, without the regex
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if value.adjusted() > 18:  # past int64 anyway: never build a huge int
+            raise ValueError(f"out_of_range: {_excerpt(str(value))} is outside the 64-bit integer range")
         return int(value)
     text = _text(value, "invalid_integer")
     if not _INTEGER.fullmatch(text):
-        raise ValueError(f"invalid_integer: {text!r} is not an integer")
+        raise ValueError(f"invalid_integer: {_excerpt(text)} is not an integer")
+    if len(text.lstrip("+-0")) > 19:
+        raise ValueError(f"out_of_range: {_excerpt(text)} is outside the 64-bit integer range")
     return int(text)
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    """A value as a reason quotes it: repr, cut after `limit` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def parse_decimal(value: Any) -> Decimal:
@@ -60,11 +77,11 @@ def parse_decimal(value: Any) -> Decimal:
     else:
         text = _text(value, "invalid_decimal")
         if not _DECIMAL.fullmatch(text):
-            raise ValueError(f"invalid_decimal: {text!r} is not a decimal number")
+            raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number")
         try:
             number = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-            raise ValueError(f"invalid_decimal: {text!r} is not a decimal number") from exc
+            raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number") from exc
     if not number.is_finite():
         raise ValueError(f"invalid_decimal: {number} is not finite")
     return number
@@ -103,9 +120,21 @@ def parse_timestamp(value: Any) -> str:
     try:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"invalid_timestamp: {text!r} is not an ISO timestamp") from exc
-    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+        raise ValueError(f"invalid_timestamp: {_excerpt(text)} is not an ISO timestamp") from exc
+    try:
+        stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"out_of_range: {_excerpt(text)} is past the year 9999 in UTC") from exc
     return stamp.isoformat()
+
+
+def decimal_digits(number: Decimal) -> tuple[int, int]:
+    """(digits before the point, digits after it) of a finite decimal as written: 12.50 is
+    (2, 2), 0.05 is (0, 2), 1E+3 is (4, 0)."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    whole = 0 if not any(digits) else max(0, len(digits) + exponent)
+    return whole, max(0, -exponent)
 
 
 # type name -> (parser, JSON schema of a non-null value)
@@ -137,9 +166,14 @@ class Field:
     type: str = "string"
     required: bool = False
     description: str | None = None
-    # Bounds of a number (integer or decimal), inclusive: a value outside is `out_of_range`.
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
+    # Inclusive bounds: numbers for integer and decimal fields, ISO dates or timestamps for
+    # date and timestamp fields. A value outside is `out_of_range`.
+    minimum: Any = None
+    maximum: Any = None
+    # A decimal's digits in all and after the point (SQL numeric(precision, scale)), as written:
+    # a value with more is `out_of_range`. Unset: 38 before the point and 38 after it.
+    precision: int | None = None
+    scale: int | None = None
 
     def __post_init__(self) -> None:
         kind = ALIASES.get(self.type, self.type)
@@ -148,12 +182,48 @@ class Field:
         object.__setattr__(self, "type", kind)
         for bound in ("minimum", "maximum"):
             value = getattr(self, bound)
-            if value is None:
-                continue
-            if kind not in ("integer", "decimal"):
-                raise ContractError(f"field {self.name!r}: {bound} only applies to integer and decimal fields")
-            # through str: a YAML float bound (0.01) stays the decimal it was written as
-            object.__setattr__(self, bound, parse_decimal(str(value)))
+            if value is not None:
+                object.__setattr__(self, bound, self._bound(bound, value))
+        if (self.precision is not None or self.scale is not None) and kind != "decimal":
+            raise ContractError(f"field {self.name!r}: precision and scale only apply to decimal fields")
+        if not (0 <= self.whole_digits <= DECIMAL_DIGITS and 0 <= self.places <= DECIMAL_DIGITS):
+            raise ContractError(
+                f"field {self.name!r}: precision {self.precision}, scale {self.scale}: at most "
+                f"{DECIMAL_DIGITS} digits before the point and {DECIMAL_DIGITS} after it"
+            )
+
+    def _bound(self, bound: str, value: Any) -> Any:
+        """A bound as the values it is compared with: a Decimal, or an aware datetime or a date."""
+        try:
+            if self.type in ("integer", "decimal"):
+                # through str: a YAML float bound (0.01) stays the decimal it was written as
+                return parse_decimal(str(value))
+            if self.type == "timestamp":  # YAML may have read it as a datetime already
+                return dt.datetime.fromisoformat(parse_timestamp(str(value)))
+            if self.type == "date":
+                return dt.date.fromisoformat(parse_date(str(value)))
+        except ValueError as exc:
+            raise ContractError(f"field {self.name!r}: {bound} {value!r}: {exc}") from exc
+        raise ContractError(f"field {self.name!r}: {bound} only applies to integer, decimal, date and timestamp fields")
+
+    @property
+    def whole_digits(self) -> int:
+        """Most digits a decimal may have before its point."""
+        if self.precision is None:
+            return DECIMAL_DIGITS
+        return self.precision - (self.scale or 0)
+
+    @property
+    def places(self) -> int:
+        """Most digits a decimal may have after its point."""
+        if self.scale is not None:
+            return self.scale
+        return DECIMAL_DIGITS if self.precision is None else 0
+
+    @property
+    def checked(self) -> bool:
+        """Whether typed values of this field have limits to check (`check`)."""
+        return self.type in ("integer", "decimal") or self.minimum is not None or self.maximum is not None
 
     def json_schema(self) -> dict[str, Any]:
         base = dict(TYPES[self.type][1])
@@ -171,22 +241,43 @@ class Field:
             return None
         return self.converter(value)
 
-    @property
+    def check(self, value: Any) -> Any:
+        """`value` (as this field's type parses it) if it fits the field's limits and bounds,
+        else ValueError("out_of_range: ...")."""
+        name = self.name
+        if self.type == "integer" and not INT64[0] <= value <= INT64[1]:
+            raise ValueError(f"out_of_range: {name} {_excerpt(str(value))} is outside the 64-bit integer range")
+        if self.type == "decimal":
+            whole, places = decimal_digits(value)
+            if whole > self.whole_digits or places > self.places:
+                raise ValueError(
+                    f"out_of_range: {name} {_excerpt(str(value))} has {whole} digit(s) before the point and "
+                    f"{places} after it; at most {self.whole_digits} and {self.places}"
+                )
+        if self.minimum is None and self.maximum is None:
+            return value
+        comparable = value
+        if self.type == "timestamp":
+            comparable = dt.datetime.fromisoformat(value)
+        elif self.type == "date":
+            comparable = dt.date.fromisoformat(value)
+        if self.minimum is not None and comparable < self.minimum:
+            raise ValueError(f"out_of_range: {name} {value} is below the minimum {self.minimum}")
+        if self.maximum is not None and comparable > self.maximum:
+            raise ValueError(f"out_of_range: {name} {value} is above the maximum {self.maximum}")
+        return value
+
+    @functools.cached_property
     def converter(self) -> Callable[[Any], Any]:
         parse = TYPES[self.type][0]
-        if self.minimum is None and self.maximum is None:
+        if not self.checked:
             return parse
-        name, low, high = self.name, self.minimum, self.maximum
+        check = self.check
 
-        def parse_in_range(value: Any) -> Any:
-            number = parse(value)
-            if low is not None and number < low:
-                raise ValueError(f"out_of_range: {name} {number} is below the minimum {low}")
-            if high is not None and number > high:
-                raise ValueError(f"out_of_range: {name} {number} is above the maximum {high}")
-            return number
+        def parse_and_check(value: Any) -> Any:
+            return check(parse(value))
 
-        return parse_in_range
+        return parse_and_check
 
 
 # --- whole columns (tap-csv's fast path for a block of CSV rows) ---------------------------
@@ -195,7 +286,6 @@ class Field:
 # that path names the reason of each rejected row. On values they accept, they return exactly
 # what the per-value parser returns.
 
-_DECIMAL_COLUMN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:\n[+-]?[0-9]+(?:\.[0-9]+)?)*")
 # Hours 00-23 only: a Python that reads `24:00:00` as the next midnight keeps it on the per-value path.
 _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 _TIMESTAMP_COLUMN = re.compile(rf"{_STAMP}(?:\n{_STAMP})*")
@@ -208,25 +298,33 @@ def plain_integers(values: list[str]) -> bool:
     return "" not in values and joined.isascii() and joined.isdigit()
 
 
-def plain_decimals(lines: str) -> bool:
-    """Every value of `lines` (a column's values joined by newlines) is `[+-]digits[.digits]`:
-    parse_decimal's common case."""
-    return _DECIMAL_COLUMN.fullmatch(lines) is not None
+def plain_decimals(lines: str, whole: int = DECIMAL_DIGITS, places: int = DECIMAL_DIGITS) -> bool:
+    """Every value of `lines` (a column's values joined by newlines) is `[+-]digits[.digits]`,
+    with at most `whole` digits before the point (leading zeros aside) and `places` after it:
+    parse_decimal's common case, within those limits."""
+    return _decimal_lines(whole, places).fullmatch(lines) is not None
 
 
-def _integer_column(values: list[str]) -> list[int] | None:
+@functools.cache
+def _decimal_lines(whole: int, places: int) -> re.Pattern[str]:
+    digits = rf"0*[0-9]{{1,{whole}}}" if whole else "0+"
+    number = rf"[+-]?{digits}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else "")
+    return re.compile(rf"{number}(?:\n{number})*")
+
+
+def _integer_column(spec: Field, values: list[str]) -> list[int] | None:
     if not plain_integers(values):
         return None
     return list(map(int, values))  # parse_integer's common case, value by value
 
 
-def _decimal_column(values: list[str]) -> list[Decimal] | None:
-    if not plain_decimals("\n".join(values)):
+def _decimal_column(spec: Field, values: list[str]) -> list[Decimal] | None:
+    if not plain_decimals("\n".join(values), spec.whole_digits, spec.places):
         return None
     return list(map(Decimal, values))
 
 
-def _timestamp_column(values: list[str]) -> list[str] | None:
+def _timestamp_column(spec: Field, values: list[str]) -> list[str] | None:
     """Naive `YYYY-MM-DD HH:MM:SS` (or with `T`) values, as parse_timestamp emits them."""
     joined = "\n".join(values)
     if not _TIMESTAMP_COLUMN.fullmatch(joined):
@@ -240,7 +338,7 @@ def _timestamp_column(values: list[str]) -> list[str] | None:
     return (joined.replace(" ", "T").replace("\n", "+00:00\n") + "+00:00").split("\n")
 
 
-def _date_column(values: list[str]) -> list[str] | None:
+def _date_column(spec: Field, values: list[str]) -> list[str] | None:
     if not _DATE_COLUMN.fullmatch("\n".join(values)):
         return None
     try:
@@ -250,13 +348,13 @@ def _date_column(values: list[str]) -> list[str] | None:
     return values
 
 
-def _string_column(values: list[str]) -> list[str] | None:
+def _string_column(spec: Field, values: list[str]) -> list[str] | None:
     if "" in values or any(map(str.isspace, values)):
         return None  # blank values are None or missing_required: the per-value path decides
     return values
 
 
-COLUMN_TYPES: dict[str, Callable[[list[str]], list[Any] | None]] = {
+COLUMN_TYPES: dict[str, Callable[[Field, list[str]], list[Any] | None]] = {
     "integer": _integer_column,
     "decimal": _decimal_column,
     "timestamp": _timestamp_column,
@@ -267,21 +365,22 @@ COLUMN_TYPES: dict[str, Callable[[list[str]], list[Any] | None]] = {
 
 def convert_column(spec: Field, values: list[str]) -> list[Any] | None:
     """`spec`'s typed values for a column of CSV text, or None if a value needs the per-value
-    path (see above). Blank values and out-of-range numbers always do."""
+    path (see above). Blank values and values out of the field's limits always do."""
     fast = COLUMN_TYPES.get(spec.type)
-    typed = fast(values) if fast is not None else None
-    if typed is None:
-        if spec.type == "string":
-            return None
-        try:  # the per-value parser, without a row's bookkeeping; blank values raise here too
-            typed = list(map(TYPES[spec.type][0], values))
-        except ValueError:
-            return None
-    if typed and (spec.minimum is not None or spec.maximum is not None):
-        if spec.minimum is not None and min(typed) < spec.minimum:
-            return None
-        if spec.maximum is not None and max(typed) > spec.maximum:
-            return None
+    try:
+        typed = fast(spec, values) if fast is not None else None
+        if typed is None:
+            if spec.type == "string":
+                return None
+            # the per-value parser, without a row's bookkeeping; blank values raise here too
+            return list(map(spec.converter, values))
+        if typed and spec.checked:
+            # the extremes suffice: digits are bounded by the column patterns, and the
+            # fixed-width ISO text of the timestamp and date columns sorts as time does
+            spec.check(min(typed))
+            spec.check(max(typed))
+    except ValueError:
+        return None
     return typed
 
 

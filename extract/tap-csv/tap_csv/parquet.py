@@ -76,7 +76,8 @@ def write_parquet_batches(
 
 def block_column(spec: Field, values: list[str]) -> pa.Array | None:
     """A column of a clean CSV block as an Arrow array, typed in C where that pays: integers
-    (int64) and decimals without bounds (their text, cast once per file by `decimal_array`).
+    (int64) and decimals (their text, cast once per file by `decimal_array`), within the
+    field's limits and bounds.
 
     None: the caller types the column in Python (contracts.convert_column), which also decides
     what a value that is not plain means (a blank, a space, past int64, out of range...)."""
@@ -85,22 +86,36 @@ def block_column(spec: Field, values: list[str]) -> pa.Array | None:
             array = pa.array(values, pa.string()).cast(pa.int64())
         except pa.ArrowInvalid:  # past int64
             return None
-        if spec.minimum is not None or spec.maximum is not None:
-            bounds = pc.min_max(array).as_py()
-            if spec.minimum is not None and bounds["min"] < spec.minimum:
-                return None
-            if spec.maximum is not None and bounds["max"] > spec.maximum:
-                return None
-        return array
-    if spec.type == "decimal" and spec.minimum is None and spec.maximum is None:
+        return array if _within_bounds(spec, array) else None
+    if spec.type == "decimal":
         lines = "\n".join(values)  # joined once, for both checks
-        if not plain_decimals(lines):
+        if not plain_decimals(lines, spec.whole_digits, spec.places):
             return None
         text = pa.array(values, pa.string())
         if _UNPRINTED.search(lines):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
             text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
-        return text
+        if spec.maximum is None and (spec.minimum is None or (spec.minimum == 0 and "-" not in lines)):
+            return text  # no bound left to check: the pattern bounded the digits
+        # a decimal of the field's precision holds every value: its extremes checked in C
+        precision = max(spec.whole_digits + spec.places, 1)
+        kind = pa.decimal128 if precision <= 38 else pa.decimal256
+        return text if _within_bounds(spec, text.cast(kind(precision, spec.places))) else None
     return None
+
+
+def _within_bounds(spec: Field, array: pa.Array) -> bool:
+    """Whether the smallest and the largest value of `array` pass the field's check."""
+    if spec.minimum is None and spec.maximum is None:
+        return True
+    bounds = pc.min_max(array).as_py()
+    if bounds["min"] is None:  # no value
+        return True
+    try:
+        spec.check(bounds["min"])
+        spec.check(bounds["max"])
+    except ValueError:
+        return False
+    return True
 
 
 def column_builder(prop: dict[str, Any]) -> Callable[[list[Column]], pa.Array]:

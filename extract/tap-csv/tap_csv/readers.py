@@ -354,8 +354,14 @@ def csv_blocks(
 # --- JSON -----------------------------------------------------------------------------
 
 
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer: an int, or a Decimal past the digits Python turns into an int (the
+    contract then rejects it as out of range instead of the decoder raising)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=Decimal, parse_int=_json_int)
 
 
 def jsonl_records(cursor: LineCursor) -> Iterator[RawRecord]:
@@ -381,7 +387,7 @@ def json_array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord
     whole. (Large feeds should use JSON Lines, which streams and resumes.)
     """
     text = data.decode(encoding).lstrip("\ufeff")
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
     pos, line, counted = 0, 1, 0
 
     def skip_ws(at: int) -> int:

@@ -4,7 +4,7 @@ Every row that breaks its contract becomes one `file_rejects` record (raw.file_r
 entity, reason (`<code>: <detail>`), column_name (nullable), raw_line and the load
 metadata of its file. Reason codes: wrong_value_count, malformed_csv, invalid_json,
 not_an_object, missing_required, invalid_integer, invalid_decimal, invalid_timestamp,
-invalid_date, invalid_boolean, invalid_string, unexpected_field, duplicate_key.
+invalid_date, invalid_boolean, invalid_string, unexpected_field, out_of_range.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ RAW_LINE_LIMIT = 10_000
 REASON_LIMIT = 300
 
 # The load metadata of every record (entity streams when add_metadata_columns, rejects always).
+# Not `_sdc_*`: singer-sdk reserves `_sdc_extracted_at` and its kin for the target's own
+# metadata, and a target that does not add metadata drops them (MeltanoLabs target-csv).
 METADATA_PROPERTIES: dict[str, dict[str, Any]] = {
-    "_sdc_source_file": {"type": ["string"], "description": "absolute path of the source file"},
-    "_sdc_source_lineno": {"type": ["integer"], "description": "physical line where the record starts"},
-    "_sdc_source_file_mtime": {"type": ["string"], "format": "date-time"},
-    "_sdc_extracted_at": {
+    "_source_file": {"type": ["string"], "description": "absolute path of the source file"},
+    "_source_lineno": {"type": ["integer"], "description": "physical line where the record starts"},
+    "_source_file_mtime": {"type": ["string"], "format": "date-time"},
+    "_extracted_at": {
         "type": ["string"],
         "format": "date-time",
-        "description": "one value per file and run: deterministic dedup order",
+        "description": "when tap-csv read the file: one value per file and run",
     },
 }
 

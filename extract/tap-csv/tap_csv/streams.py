@@ -46,7 +46,6 @@ from tap_csv.rejects import (
     excerpt,
     shorten,
 )
-from tap_csv.seen_keys import SeenKeys
 from tap_csv.state import Bookmark, plan_read, prefix_hasher
 
 if TYPE_CHECKING:
@@ -114,10 +113,9 @@ def _iso(stamp: dt.datetime) -> str:
 
 
 class _PerFileTime(Stream):
-    """RECORD messages carry the file's extraction time as time_extracted.
-
-    target-postgres (add_record_metadata) writes _sdc_extracted_at from time_extracted,
-    so this keeps one value per file and run on the record path too.
+    """RECORD messages carry the file's extraction time (`_extracted_at`) as time_extracted:
+    a target that keeps Singer's metadata (target-postgres' _sdc_extracted_at) gets the same
+    value, one per file and run.
     """
 
     _time_extracted: dt.datetime | None = None
@@ -286,9 +284,9 @@ class FileStream(_PerFileTime):
         extracted_at = dt.datetime.now(UTC)
         self._time_extracted = extracted_at
         meta = {
-            "_sdc_source_file": key,
-            "_sdc_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
-            "_sdc_extracted_at": _iso(extracted_at),
+            "_source_file": key,
+            "_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
+            "_extracted_at": _iso(extracted_at),
         }
         resume = plan.action == "resume" and mark is not None
         start = mark.offset if resume and mark is not None else 0
@@ -304,7 +302,7 @@ class FileStream(_PerFileTime):
             rows=mark.rows if resume and mark else 0,
             rejected=mark.rejected if resume and mark else 0,
             format=fmt,
-            last_extracted_at=meta["_sdc_extracted_at"],
+            last_extracted_at=meta["_extracted_at"],
         )
 
         base = (new_mark.rows, new_mark.rejected)
@@ -362,15 +360,14 @@ class FileStream(_PerFileTime):
                 handle.close()
 
         try:
-            seen = SeenKeys()  # bounded memory for dense integer ids (issue #7, 10M rows)
             for piece in pieces:
                 if isinstance(piece, RowBlock):
-                    chunk = self._typed_block(piece, positions, seen, meta, stats, shape)
+                    chunk = self._typed_block(piece, positions, meta, stats, shape)
                     rest: Iterable[RawRecord] = piece.records(len(chunk))
                 else:
                     chunk, rest = [], piece
                 for raw in rest:
-                    record = self._typed_row(key, raw, seen, meta, extracted_at, stats)
+                    record = self._typed_row(key, raw, meta, extracted_at, stats)
                     if record is not None:
                         chunk.append(record)
                 stats.emitted += len(chunk)
@@ -444,55 +441,45 @@ class FileStream(_PerFileTime):
         self,
         name: str,
         raw: RawRecord,
-        seen: SeenKeys,
         meta: dict[str, Any],
         extracted_at: dt.datetime,
         stats: FileStats,
     ) -> dict[str, Any] | None:
-        """One record typed against the contract, or None once it is rejected (or raised)."""
+        """One record typed against the contract, or None once it is rejected (or raised).
+
+        A key read before, in this file or another, is no error: raw keeps every version and
+        staging the last one delivered (file order, then line order; docs/transform.md)."""
         stats.read += 1
-        pk = self.contract.primary_key
         try:
             if raw.error or raw.values is None:
                 raise RowRejected(raw.error or "invalid_record", raw.column)
             record = self._typed(raw.values)
-            if pk:
-                ident = tuple(record[k] for k in pk)
-                first = seen.add(ident, raw.lineno)
-                if first is not None:
-                    shown = ", ".join(f"{k}={v}" for k, v in zip(pk, ident, strict=True))
-                    raise RowRejected(
-                        f"duplicate_key: {shown} already at line {first} of this file",
-                        pk[0] if len(pk) == 1 else None,
-                    )
         except RowRejected as bad:
             self._reject(name, raw, bad, meta, extracted_at, stats)
             return None
         if self.add_metadata:
             record.update(meta)
-            record["_sdc_source_lineno"] = raw.lineno
+            record["_source_lineno"] = raw.lineno
         return record
 
     def _typed_block(
         self,
         block: RowBlock,
         positions: dict[str, int],
-        seen: SeenKeys,
         meta: dict[str, Any],
         stats: FileStats,
         shape: Shape,
     ) -> Chunk:
-        """The records of a block's leading rows, typed a column at a time.
+        """The records of a block's rows, typed a column at a time.
 
-        Returns the records of rows [0, n): all of them when every value of every column takes
-        the column path (contracts.convert_column), else none; fewer when row n repeats a key.
-        The caller types rows n and after one by one, which names the reason of each reject.
+        Returns the records of every row when every value of every column takes the column
+        path (contracts.convert_column), else none: the caller then types the rows one by one,
+        which names the reason of each reject.
         """
         columns = block.columns
         if not columns:
             return []
-        size = len(block.lines)
-        pk = self.contract.primary_key
+        count = len(block.lines)
         block_column = None
         if shape == "columns":  # Parquet: integers and decimals typed in C (pyarrow, imported by now)
             from tap_csv.parquet import block_column
@@ -502,27 +489,22 @@ class FileStream(_PerFileTime):
             if index is None:  # an optional column the file does not have (the header check passed)
                 if spec.required:
                     return []
-                typed[spec.name] = [None] * size
+                typed[spec.name] = [None] * count
                 continue
             values: Column | None = None
-            if block_column is not None and spec.name not in pk:  # keys: SeenKeys takes Python values
+            if block_column is not None:
                 values = block_column(spec, columns[index])
             if values is None:
                 values = convert_column(spec, columns[index])
             if values is None:
                 return []
             typed[spec.name] = values
-        count = size
-        if len(pk) == 1:
-            count = seen.add_column(typed[pk[0]], block.first_line)
-        elif pk:
-            count = seen.add_many(list(zip(*(typed[name] for name in pk), strict=True)), block.first_line)
         names = list(typed)
         stats.read += count
         # Every part is a column of `count` values (a list, a range, or an array block_column built).
-        parts: list[Column] = [typed[name][:count] for name in names]
+        parts: list[Column] = [typed[name] for name in names]
         if self.add_metadata:
-            names += [*meta, "_sdc_source_lineno"]
+            names += [*meta, "_source_lineno"]
             parts += [[value] * count for value in meta.values()]
             parts.append(range(block.first_line, block.first_line + count))
         if shape == "columns":  # Parquet: the typed columns themselves
@@ -611,7 +593,7 @@ class FileStream(_PerFileTime):
                 "reason": reason,
                 "column_name": bad.column,
                 "raw_line": raw.raw[:RAW_LINE_LIMIT],
-                "_sdc_source_lineno": raw.lineno,
+                "_source_lineno": raw.lineno,
                 **meta,
             },
             extracted_at,

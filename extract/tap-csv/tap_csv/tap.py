@@ -71,8 +71,7 @@ class TapCSV(Tap):
             "add_metadata_columns",
             th.BooleanType,
             default=True,
-            description="Add _sdc_source_file, _sdc_source_lineno, _sdc_source_file_mtime and "
-            "_sdc_extracted_at to every record",
+            description="Add _source_file, _source_lineno, _source_file_mtime and _extracted_at to every record",
         ),
         th.Property(
             "on_reject",

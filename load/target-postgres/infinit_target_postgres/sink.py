@@ -17,9 +17,10 @@ SQL" log line) is the stock code.
 Parquet batch files (tap-csv's default) skip Python per value altogether: pyarrow reads a
 file's typed columns and writes them as CSV, which COPY takes as it is (`CsvRows`).
 
-One addition: each table with Singer's load metadata gets a BRIN index on its load time, kept
-summarised at the end of every load (`LoadTimeIndex`), so that staging reads a load's new rows
-without scanning the history.
+Two additions: each tap-csv table gets a BRIN index on its load time, kept summarised at the
+end of every load (`LoadTimeIndex`), so that staging reads a load's new rows without scanning
+the history; and a tap-csv table of an older release has its metadata columns renamed to the
+tap's current names when its stream starts (`rename_legacy_metadata`).
 """
 
 from __future__ import annotations
@@ -129,10 +130,50 @@ def _without_nul(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
+# tap-csv's metadata columns were `_sdc_*` until they met the names singer-sdk reserves
+# (a target that adds no metadata drops `_sdc_extracted_at`): old name -> current name.
+LEGACY_METADATA = {
+    "_sdc_source_file": "_source_file",
+    "_sdc_source_lineno": "_source_lineno",
+    "_sdc_source_file_mtime": "_source_file_mtime",
+    "_sdc_extracted_at": "_extracted_at",
+}
+
+
+def rename_legacy_metadata(connection: sqlalchemy.engine.Connection, schema: str, table: str) -> list[str]:
+    """Rename the old metadata columns of a tap-csv table (one that has `_sdc_source_file`) to
+    the current names, in the caller's transaction: a catalog change, instant at any size, and
+    the rows loaded before keep their values under the names staging reads. Returns what was
+    renamed ("old -> new"); nothing for any other table, or one already renamed."""
+    found = {
+        row[0]
+        for row in connection.execute(
+            sqlalchemy.text(
+                "select attname from pg_attribute where attrelid = to_regclass(:table)"
+                " and attnum > 0 and not attisdropped"
+            ),
+            {"table": f'"{schema}"."{table}"'},
+        )
+    }
+    if "_sdc_source_file" not in found:
+        return []
+    quote = connection.dialect.identifier_preparer.quote
+    renamed = []
+    for old, new in LEGACY_METADATA.items():
+        if old in found and new not in found:
+            connection.exec_driver_sql(
+                f"alter table {quote(schema)}.{quote(table)} rename column {quote(old)} to {quote(new)}"
+            )
+            renamed.append(f"{old} -> {new}")
+    return renamed
+
+
 class LoadTimeIndex:
-    """A BRIN index on a raw table's load time: `coalesce(_sdc_batched_at, _sdc_extracted_at)`,
-    the loader's own stamp (the BATCH path leaves `_sdc_batched_at` null), which is what dbt
-    staging's incremental filter reads (`raw_load_time` in transform/macros/time.sql).
+    """A BRIN index on a tap-csv table's load time: `coalesce(_sdc_batched_at, _extracted_at)`,
+    the loader's own stamp or, on the BATCH path (which leaves `_sdc_batched_at` null), the
+    tap's, which is what dbt staging's incremental filter reads (`raw_load_time` in
+    transform/macros/time.sql). A table of an older release had the tap's stamp as
+    `_sdc_extracted_at`: its index follows the column's rename.
 
     Raw tables are append-only, so their load times grow with the pages: a BRIN index keeps the
     range of each 128 pages in a few kB and lets a query for the newest loads skip the rest of
@@ -145,8 +186,8 @@ class LoadTimeIndex:
     the filter is.
     """
 
-    COLUMNS = ("_sdc_batched_at", "_sdc_extracted_at")
-    EXPRESSION = "coalesce(_sdc_batched_at, _sdc_extracted_at)"
+    COLUMNS = ("_sdc_batched_at", "_extracted_at")
+    EXPRESSION = "coalesce(_sdc_batched_at, _extracted_at)"
 
     def __init__(self, schema: str, table: str, preparer: sqlalchemy.sql.compiler.IdentifierPreparer) -> None:
         name = f"{table}__load_time"[:63]  # PostgreSQL's identifier limit
@@ -196,6 +237,16 @@ class FastCopySink(PostgresSink):
 
     _row_decoder: RowDecoder | None = None
     _checked_table: sqlalchemy.Table | None = None
+
+    def setup(self) -> None:
+        """Stock's set-up (schema and table created or evolved), after the old metadata
+        columns of a tap-csv table are renamed (`rename_legacy_metadata`)."""
+        if "_source_file" in self.schema.get("properties", {}):
+            with self.connector._connect() as connection, connection.begin():
+                schema = self.schema_name or connection.exec_driver_sql("select current_schema()").scalar()
+                for change in rename_legacy_metadata(connection, schema, self.table_name):
+                    self.logger.info("Renamed %s.%s column %s (tap-csv's names)", schema, self.table_name, change)
+        super().setup()
 
     def clean_up(self) -> None:
         """At the end of the stream: the load-time index summarised over this load's pages (or

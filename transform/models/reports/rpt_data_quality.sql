@@ -17,7 +17,7 @@ raw_clients as (
     select
         'clients'::text as source,
         count(*) as rows_loaded,
-        max({{ source_utc(source('files', 'clients'), '_sdc_extracted_at') }}) as last_loaded_at
+        max({{ source_utc(source('files', 'clients'), '_extracted_at') }}) as last_loaded_at
     from {{ source('files', 'clients') }}
 
 ),
@@ -27,7 +27,7 @@ raw_transactions as (
     select
         'transactions'::text as source,
         count(*) as rows_loaded,
-        max({{ source_utc(source('files', 'transactions'), '_sdc_extracted_at') }}) as last_loaded_at
+        max({{ source_utc(source('files', 'transactions'), '_extracted_at') }}) as last_loaded_at
     from {{ source('files', 'transactions') }}
 
 ),

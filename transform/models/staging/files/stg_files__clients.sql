@@ -1,4 +1,5 @@
--- One row per client: the latest version of each client_id; emails trimmed and lower-cased.
+-- One row per client: the last version of each client_id delivered (file_version_order);
+-- emails trimmed and lower-cased.
 with
 
 source as (
@@ -9,12 +10,7 @@ source as (
 
 latest as (
 
-    {{ latest_per_key(
-        'source',
-        'client_id',
-        '_sdc_extracted_at desc nulls last, _sdc_source_file_mtime desc nulls last,'
-        ~ ' _sdc_source_lineno desc nulls last'
-    ) }}
+    {{ latest_per_key('source', 'client_id', file_version_order()) }}
 
 ),
 
@@ -30,11 +26,11 @@ renamed as (
         nullif(split_part(lower(trim(email)), '@', 2), '')::text as email_domain,
 
         -- timestamps
-        {{ source_utc(source('files', 'clients'), '_sdc_extracted_at') }} as loaded_at,
+        {{ source_utc(source('files', 'clients'), '_extracted_at') }} as loaded_at,
 
         -- lineage
-        _sdc_source_file::text as source_file,
-        _sdc_source_lineno::bigint as source_lineno
+        _source_file::text as source_file,
+        _source_lineno::bigint as source_lineno
 
     from latest
 

@@ -12,8 +12,8 @@ latest as (
 
     {{ latest_per_key(
         'source',
-        'entity, _sdc_source_file, _sdc_source_lineno',
-        '_sdc_extracted_at desc nulls last, _sdc_source_file_mtime desc nulls last'
+        'entity, _source_file, _source_lineno',
+        '_extracted_at desc nulls last'
     ) }}
 
 ),
@@ -23,8 +23,8 @@ renamed as (
     select
         -- ids
         md5(
-            coalesce(entity, '') || '|' || coalesce(_sdc_source_file, '')
-            || '|' || coalesce(_sdc_source_lineno::text, '')
+            coalesce(entity, '') || '|' || coalesce(_source_file, '')
+            || '|' || coalesce(_source_lineno::text, '')
         ) as reject_id,
 
         -- strings
@@ -34,11 +34,11 @@ renamed as (
         raw_line::text as raw_line,
 
         -- timestamps
-        {{ source_utc(source('files', 'file_rejects'), '_sdc_extracted_at') }} as loaded_at,
+        {{ source_utc(source('files', 'file_rejects'), '_extracted_at') }} as loaded_at,
 
         -- lineage
-        _sdc_source_file::text as source_file,
-        _sdc_source_lineno::bigint as source_lineno
+        _source_file::text as source_file,
+        _source_lineno::bigint as source_lineno
 
     from latest
 

@@ -15,12 +15,13 @@
     )
 }}
 
--- One row per sale: the latest version of each transaction_id by load metadata.
+-- One row per sale: the last version of each transaction_id delivered (file_version_order).
 -- Indexed by product_id and client_id for the dimensions' inferred members (distinct_values).
 -- A table, not a view: deduplicating all of raw on every read cost every downstream model a
 -- sort of the whole history. Incremental: a run reads only the raw rows loaded after the
 -- newest load already here (loads into raw are serialised by Meltano's state lock, see
--- `load_lookback_minutes`), and replaces a sale only when the new version is newer.
+-- `load_lookback_minutes`), and replaces a sale only when the new version comes later in
+-- file order (a late load of an earlier file does not).
 with
 
 source as (
@@ -36,12 +37,7 @@ source as (
 
 latest as (
 
-    {{ latest_per_key(
-        'source',
-        'transaction_id',
-        '_sdc_extracted_at desc nulls last, _sdc_source_file_mtime desc nulls last,'
-        ~ ' _sdc_source_lineno desc nulls last'
-    ) }}
+    {{ latest_per_key('source', 'transaction_id', file_version_order()) }}
 
 ),
 
@@ -62,12 +58,12 @@ renamed as (
         -- timestamps
         {{ source_utc(source('files', 'transactions'), 'timestamp') }} as sold_at,
         {{ load_time(source('files', 'transactions')) }} as loaded_at,
-        {{ source_utc(source('files', 'transactions'), '_sdc_extracted_at') }} as extracted_at,
+        {{ source_utc(source('files', 'transactions'), '_extracted_at') }} as extracted_at,
 
-        -- lineage (also the version order: extracted_at, file mtime, line)
-        _sdc_source_file::text as source_file,
-        {{ source_utc(source('files', 'transactions'), '_sdc_source_file_mtime') }} as source_file_mtime,
-        _sdc_source_lineno::bigint as source_lineno
+        -- lineage (also the version order: file, extracted_at, line)
+        _source_file::text as source_file,
+        {{ source_utc(source('files', 'transactions'), '_source_file_mtime') }} as source_file_mtime,
+        _source_lineno::bigint as source_lineno
 
     from latest
 
