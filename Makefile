@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MELTANO := $(BIN)/meltano
 N ?= 1000000
+DOCS_PORT ?= 8080
 
 .PHONY: demo test lint install up down status docs bench clean
 
@@ -63,7 +64,7 @@ test: install lint
 
 docs: up
 	$(MELTANO) invoke dbt docs generate
-	$(MELTANO) invoke dbt docs serve --port 8080
+	$(MELTANO) invoke dbt docs serve --port $(DOCS_PORT)
 
 # Benchmark: COPY vs pandas vs dlt vs this pipeline, on N generated transactions (docs/performance.md).
 bench: install

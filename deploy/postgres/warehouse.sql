@@ -55,3 +55,22 @@ alter default privileges for role :"transformer_user" in schema marts, reports
 -- the reader never sees raw or staging (client emails live there).
 revoke all on schema raw, staging from :"reader_user";
 revoke all on schema meltano from :"reader_user";
+
+-- delivery: the log of the monthly report e-mails (report/src/infinit_report/delivery.py),
+-- so a re-run never mails a month twice. Owned by the administrator; the reader may read it
+-- and append to it, nothing more: no UPDATE, DELETE or TRUNCATE, so the log is append-only
+-- and its history cannot be rewritten by the reports. At most one 'sent' row per month.
+create schema if not exists delivery;
+create table if not exists delivery.report_deliveries (
+    month date not null,
+    event text not null check (event in ('attempt', 'sent', 'failed')),
+    recorded_at timestamptz not null default now(),
+    recipients text not null,
+    detail text
+);
+create unique index if not exists report_deliveries_sent_once
+    on delivery.report_deliveries (month) where event = 'sent';
+revoke all on schema delivery from public;
+revoke all on delivery.report_deliveries from public;
+grant usage on schema delivery to :"reader_user";
+grant select, insert on delivery.report_deliveries to :"reader_user";

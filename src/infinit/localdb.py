@@ -263,13 +263,31 @@ def down(env: dict[str, str]) -> None:
 
 
 def status(env: dict[str, str]) -> int:
-    code = 0
-    for server in servers(env):
-        running = server.is_running()
-        state = "running" if running else "stopped"
-        print(f"{server.db.role}: {state} on {server.db.host}:{server.db.port} ({server.pgdata})")
-        code = code if running else 3
-    return code
+    """Say which servers run and, for a stopped one, whether its port is free. A report, not a
+    check: it exits 0 either way (scripts read the text), and needs no password."""
+    no_password = {f"{p}_ADMIN_PASSWORD": "-" for p in ("WAREHOUSE", "OPS") if not env.get(f"{p}_ADMIN_PASSWORD")}
+    for server in servers({**env, **no_password}):
+        db = server.db
+        if server.is_running():
+            port = running_port(server)
+            note = "" if port in (None, db.port) else f", not on {db.port} as {db.prefix}_PORT says: restart it"
+            print(f"{db.role}: running on {db.host}:{port or db.port} ({server.pgdata}){note}")
+        elif port_is_free(db.host, db.port):
+            print(f"{db.role}: stopped; port {db.port} on {db.host} is free (`make up` starts it)")
+        else:
+            print(
+                f"{db.role}: stopped; port {db.port} on {db.host} is taken by another program: "
+                f"stop it, or set {db.prefix}_PORT to a free port"
+            )
+    return 0
+
+
+def running_port(server: Server) -> int | None:
+    """The port a running server listens on: line 4 of postmaster.pid."""
+    try:
+        return int(server.pgdata.joinpath("postmaster.pid").read_text().splitlines()[3])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def psql(env: dict[str, str], args: list[str]) -> int:

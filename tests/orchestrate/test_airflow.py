@@ -17,8 +17,9 @@ JOBS = {
     "reports": ["reports_all"],
     "elt-reports": [*ELT_STEPS, "reports_all"],
     "audit": ["dbt_test-all-rows"],
+    "deliver": ["reports_deliver"],
 }
-SCHEDULES = {"daily-elt-reports", "weekly-audit"}
+SCHEDULES = {"daily-elt-reports", "weekly-audit", "monthly-delivery"}
 
 
 def chain(tasks: dict) -> list[str]:
@@ -43,6 +44,10 @@ def test_dagbag_has_every_schedule_and_job(airflow: Airflow) -> None:
     weekly = bag["dags"]["weekly-audit"]
     assert weekly["schedule"] == "0 7 * * 0"
     assert chain(weekly["tasks"]) == ["dbt_test-all-rows"]
+    monthly = bag["dags"]["monthly-delivery"]
+    assert monthly["schedule"] == "0 7 1 * *"
+    assert chain(monthly["tasks"]) == ["reports_deliver"]
+    assert monthly["tasks"]["reports_deliver"]["bash_command"].endswith(" run reports:deliver")
     for name, steps in JOBS.items():
         dag = bag["dags"][name]
         assert dag["schedule"] is None, f"{name} is a manual DAG"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -621,7 +623,8 @@ def test_dimensions_find_the_sold_ids_one_index_probe_each(pipeline: Pipeline) -
 
 
 def test_docs_generate(pipeline: Pipeline) -> None:
-    pipeline.meltano("invoke", "dbt", "docs", "generate")
+    # --static also writes static_index.html: the site with its data inlined, for a browser below.
+    pipeline.meltano("invoke", "dbt", "docs", "generate", "--static")
     target = Path(pipeline.stack.env["DBT_TARGET_PATH"])
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = pipeline.manifest()
@@ -635,3 +638,22 @@ def test_docs_generate(pipeline: Pipeline) -> None:
     ]
     assert undocumented == []
     assert {e["name"] for e in manifest["exposures"].values()} >= {"monthly_sales_report", "sales_cockpit"}
+    # The docs site opens on the project's overview (transform/models/overview.md), which dbt's
+    # app prefers to its generic "Welcome!" page: what the warehouse holds and how to read it.
+    overview = manifest["docs"]["doc.infinit.__overview__"]["block_contents"]
+    for words in ("car dealer's sales warehouse", "The four layers", "How to read the numbers", "Europe/Paris"):
+        assert words in overview
+    for model in ("fct_transactions", "dim_cars", "rpt_monthly_sales", "rpt_quarantine_monthly"):
+        assert model in overview and f"model.infinit.{model}" in manifest["nodes"], model
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium): the rendered page is not checked")
+    # What a reader sees on opening the site, rendered by a real browser: the overview's title
+    # as the page's heading, not dbt's welcome text (which only sits in the inlined data).
+    page = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
+         (target / "static_index.html").as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    assert '<h1 id="infinit-a-car-dealer-s-sales-warehouse">' in page
+    assert 'id="welcome"' not in page

@@ -252,10 +252,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="every month that has sales")
     monthly.add_argument("--out", help="output folder (default: $REPORTS_DIR or output/reports)")
     monthly.add_argument("--no-pdf", action="store_true", help="HTML only")
+    from infinit_report import delivery  # imported here: delivery builds on this module
+
+    delivery.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("REPORTS_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "deliver":
+        return delivery.run(args)
 
     out_dir = reports_dir(args.out)
     with queries.connect() as conn:

@@ -23,7 +23,7 @@ latest as (
 
     select distinct on (product_id) *
     from versions
-    order by product_id, version_number desc
+    order by product_id asc, version_number desc
 
 ),
 

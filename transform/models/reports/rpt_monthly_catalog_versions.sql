@@ -62,8 +62,8 @@ final as (
     inner join versions
         on
             price_changes.product_id = versions.product_id
-            and versions.priced_from < price_changes.ends_at
-            and versions.priced_until > price_changes.starts_at
+            and price_changes.ends_at > versions.priced_from
+            and price_changes.starts_at < versions.priced_until
     inner join cars on versions.product_id = cars.product_id
 
 )

@@ -10,9 +10,9 @@ source as (
 
 ),
 
+-- the target upserts, but a reload through another path must never duplicate a car
 latest as (
 
-    -- the target upserts, but a reload through another path must never duplicate a car
     {{ latest_per_key(
         'source',
         'car_id',
