@@ -82,7 +82,7 @@ def test_a_drop_written_while_elt_runs_loads_each_sale_once(
     assert len(ids) == TRANSACTIONS and pipeline.fact_ids(child) == ids
     # Each sale delivered once, from its own line (the legacy index is the line number - 2).
     assert child.query(
-        "select count(*), count(distinct transaction_id), count(*) filter (where _sdc_source_lineno <> "
+        "select count(*), count(distinct transaction_id), count(*) filter (where _source_lineno <> "
         "transaction_id + 1) from raw.transactions"
     ) == [(TRANSACTIONS, TRANSACTIONS, 0)]
     assert child.query("select count(*) from raw.clients") == [(20,)]

@@ -33,7 +33,7 @@ fields:
 """
 TEXT = st.text(alphabet='ab ,"\né€', max_size=12)
 NOTES = st.lists(TEXT, min_size=1, max_size=12)
-VOLATILE = {"_sdc_extracted_at", "_sdc_source_file", "_sdc_source_file_mtime"}
+VOLATILE = {"_extracted_at", "_source_file", "_source_file_mtime"}
 
 
 def render(kind: str, notes: list[str], final_newline: bool) -> bytes:

@@ -310,7 +310,7 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named_escaped(drops: Path) -> 
     (drops / os.fsdecode(b"transactions_\xe9.csv")).write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
     (drops / "transactions_z.csv").write_text(HEADER + "2,101,201,1,1.00,2024-01-01\n")
     run = run_tap(tx_config(drops))
-    names = [Path(r["_sdc_source_file"]).name for r in run.rows("transactions")]
+    names = [Path(r["_source_file"]).name for r in run.rows("transactions")]
     assert sorted(names) == ["transactions_\\xe9.csv", "transactions_z.csv"]
     assert str(drops.resolve() / "transactions_\\xe9.csv") in run.files("transactions")
 
@@ -339,7 +339,7 @@ def test_a_file_still_being_written_is_read_to_its_last_complete_record(drops: P
         fh.write("9.99,2024-01-01\n3,101,201,1,1.00,2024-01-01")
     second = run_tap(tx_config(drops), first.state)
     assert [(r["transaction_id"], r["price"]) for r in second.rows("transactions")] == [(2, Decimal("249.99"))]
-    assert second.rows("transactions")[0]["_sdc_source_lineno"] == 3
+    assert second.rows("transactions")[0]["_source_lineno"] == 3
     third = run_tap(tx_config(drops), second.state)  # unchanged: the last line is complete
     assert [r["transaction_id"] for r in third.rows("transactions")] == [3]
     assert run_tap(tx_config(drops), third.state).rows("transactions") == []

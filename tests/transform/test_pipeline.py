@@ -100,10 +100,12 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
     models = {uid.split(".")[-1] for uid in results if uid.startswith("model.")}
     assert {
         "stg_operations__cars", "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
-        "dim_cars", "dim_clients", "dim_date", "fct_transactions", "fct_sales_daily", "fct_transactions_month",
-        "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales", "rpt_monthly_client_sales",
-        "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality", "rpt_quarantine_monthly",
+        "dim_cars", "dim_car_versions", "dim_clients", "dim_date", "fct_transactions", "fct_sales_daily",
+        "fct_transactions_month", "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales",
+        "rpt_monthly_client_sales", "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality",
+        "rpt_quarantine_monthly", "rpt_monthly_catalog_versions",
     } <= models  # fmt: skip
+    assert "snapshot.infinit.snp_operations__cars" in results  # the catalog's history, in every build
     assert pipeline.scalar("select count(*) from marts.fct_transactions") == 4000
 
 
@@ -244,7 +246,7 @@ def test_reader_sees_no_email(pipeline: Pipeline) -> None:
 def test_second_run_leaves_every_mart_identical(pipeline: Pipeline) -> None:
     before = snapshot(pipeline)
     built_at = pipeline.scalar("select max(_dbt_updated_at) from marts.fct_transactions")
-    assert len(before) == 14  # 6 marts + 8 reports
+    assert len(before) == 16  # 7 marts + 9 reports
     pipeline.elt("second run, nothing new")
     assert snapshot(pipeline) == before
     # Nothing new was loaded: the incremental fact was not rewritten.

@@ -138,6 +138,11 @@ FR_TEXTS: dict[str, str] = {
     "Quarantined rows are left out of every figure above.": (
         "Les lignes en quarantaine sont exclues de tous les chiffres ci-dessus."
     ),
+    "List prices changed during {month}; each sale is valued at the catalog version in force when it was sold:": (
+        "Des prix catalogue ont changé en {month} ; chaque vente est valorisée à la version du catalogue"
+        " en vigueur au moment de la vente :"
+    ),
+    "{car} version {number}, {price} from {start} to {end}": "{car} version {number}, {price} du {start} au {end}",
     "Source": "Source",
     "Rows loaded": "Lignes chargées",
     "Current rows": "Lignes actuelles",

@@ -200,6 +200,7 @@ def context(conn: psycopg.Connection[Any], month: date, now: datetime) -> dict[s
         "quality": quality,
         "quarantine": quarantine,
         "quarantined_total": sum(int(r["quarantined_rows"]) for r in quarantine),
+        "catalog_versions": queries.catalog_versions(conn, month),
     }
 
 

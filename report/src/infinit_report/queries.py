@@ -286,3 +286,13 @@ def quarantine(conn: psycopg.Connection[Row], month: date) -> list[Row]:
         """,
         {"month": month},
     )
+
+
+def catalog_versions(conn: psycopg.Connection[Row], month: date) -> list[Row]:
+    """The catalog versions that valued `month`'s sales, for the cars whose list price changed during it."""
+    return _all(
+        conn,
+        "select brand, model, version_number, list_price, in_force_from, in_force_until"
+        " from reports.rpt_monthly_catalog_versions where month = %(month)s order by brand, model, in_force_from",
+        {"month": month},
+    )

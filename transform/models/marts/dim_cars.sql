@@ -1,11 +1,14 @@
--- The car dimension: every car of the catalog (deleted ones flagged, sales still point to
--- them), an inferred member for each product id sold but absent from the catalog, and the
--- unknown member -1 for a sale without product id. Facts never lose a row to a missing car.
+-- The car dimension, one row per car as the catalog names it now: the car's latest version
+-- (dim_car_versions keeps them all). A car that left the catalog stays, inactive, with the
+-- time it left (its sales still point to it, valued at their versions). An inferred member
+-- for each product id sold but never seen in the catalog, and the unknown member -1 for a
+-- sale without product id: facts never lose a row to a missing car. An inferred member gives
+-- way to the real car on the run that first sees it in the catalog.
 with
 
-cars as (
+versions as (
 
-    select * from {{ ref('stg_operations__cars') }}
+    select * from {{ ref('dim_car_versions') }}
 
 ),
 
@@ -16,6 +19,14 @@ sold as (
 
 ),
 
+latest as (
+
+    select distinct on (product_id) *
+    from versions
+    order by product_id asc, version_number desc
+
+),
+
 catalog as (
 
     select
@@ -23,9 +34,11 @@ catalog as (
         brand,
         model,
         list_price,
-        not is_deleted as is_active,
-        false as is_unknown
-    from cars
+        is_current as is_active,
+        false as is_unknown,
+        version_number as versions,
+        case when not is_current then valid_to end as left_catalog_at
+    from latest
 
 ),
 
@@ -37,10 +50,12 @@ inferred as (
         ('Unknown #' || sold.product_id::text)::text as model,
         null::numeric as list_price,
         false as is_active,
-        true as is_unknown
+        true as is_unknown,
+        0 as versions,
+        null::timestamptz as left_catalog_at
     from sold
-    left join cars on sold.product_id = cars.product_id
-    where cars.product_id is null
+    left join latest on sold.product_id = latest.product_id
+    where latest.product_id is null
 
 ),
 
@@ -52,7 +67,9 @@ unknown_member as (
         'Unknown'::text as model,
         null::numeric as list_price,
         false as is_active,
-        true as is_unknown
+        true as is_unknown,
+        0 as versions,
+        null::timestamptz as left_catalog_at
 
 ),
 

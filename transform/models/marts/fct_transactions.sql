@@ -7,8 +7,8 @@
         indexes=[
             {'columns': ['transaction_id'], 'unique': true},
             {'columns': ['sale_date']},
-            {'columns': ['product_id']},
-            {'columns': ['client_id']},
+            {'columns': ['product_id', 'sold_at']},
+            {'columns': ['client_id', 'is_unknown_client']},
             {'columns': ['loaded_at']},
             {'columns': ['_dbt_updated_at']},
         ],
@@ -16,20 +16,46 @@
     )
 }}
 
--- Grain: one sale. Incremental: a run reads only the staging rows loaded after the newest
--- load already here (minus `load_lookback_minutes`), and of those keeps only new or changed
--- sales (by row hash), so re-delivered identical records touch nothing. A sale that a run
--- moved to another day keeps the day it left (moved_from_sale_date): fct_sales_daily
--- recomputes that day too. The watermarks are indexed, so a run finds them without a scan:
--- loaded_at (this model's) and _dbt_updated_at (fct_sales_daily's).
+-- Grain: one sale, valued at the catalog version in force when it was sold
+-- (dim_car_versions). Incremental: a run reads the staging rows loaded after the newest load
+-- already here (minus `load_lookback_minutes`) and the sales the catalog re-values
+-- (macros/revalued_sales.sql: a car version recorded since this table's last run, a client
+-- that arrived after its sales), and of those keeps only new or changed sales (by row hash),
+-- so re-delivered identical records touch nothing. A sale that a run moved to another day
+-- keeps the day it left (moved_from_sale_date): fct_sales_daily recomputes that day too. The
+-- watermarks are indexed, so a run finds them without a scan: loaded_at (this model's) and
+-- _dbt_updated_at (fct_sales_daily's and the re-valuation's).
+{% set revalued = revalued_sales(ref('dim_car_versions'), ref('dim_clients'))
+    if is_incremental() else none %}
+
 with
+
+staged as (
+
+    select * from {{ ref('stg_files__transactions') }}
+
+),
 
 transactions as (
 
-    select * from {{ ref('stg_files__transactions') }}
+    select * from staged
     {% if is_incremental() %}
         where loaded_at > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
+        {% if revalued %}
+            union
+            select * from staged
+            where transaction_id in (
+                select valued.transaction_id from {{ this }} as valued
+                where {{ revalued }}
+            )
+        {% endif %}
     {% endif %}
+
+),
+
+car_versions as (
+
+    select * from {{ ref('dim_car_versions') }}
 
 ),
 
@@ -52,13 +78,14 @@ joined as (
         transactions.transaction_id,
         coalesce(transactions.product_id, -1) as product_id,
         coalesce(transactions.client_id, -1) as client_id,
+        car_versions.car_version_id,
 
         -- numerics
         transactions.quantity,
         transactions.unit_price,
-        cars.list_price,
+        car_versions.list_price,
         transactions.unit_price * transactions.quantity as turnover,
-        cars.list_price * transactions.quantity as market_value,
+        car_versions.list_price * transactions.quantity as market_value,
 
         -- timestamps and local calendar
         transactions.sold_at,
@@ -73,6 +100,11 @@ joined as (
 
     from transactions
     left join cars on coalesce(transactions.product_id, -1) = cars.product_id
+    left join car_versions
+        on
+            transactions.product_id = car_versions.product_id
+            and transactions.sold_at >= car_versions.priced_from
+            and transactions.sold_at < car_versions.priced_until
     left join clients on coalesce(transactions.client_id, -1) = clients.client_id
 
 ),
@@ -87,7 +119,8 @@ measured as (
         md5(
             concat_ws(
                 '|', transaction_id, product_id, client_id, quantity, trim_scale(unit_price),
-                trim_scale(list_price), extract(epoch from sold_at)
+                trim_scale(list_price), extract(epoch from sold_at), car_version_id,
+                is_unknown_car, is_unknown_client
             )
         ) as row_hash
     from joined
@@ -123,6 +156,7 @@ final as (
         transaction_id,
         product_id,
         client_id,
+        car_version_id,
         quantity,
         unit_price,
         list_price,

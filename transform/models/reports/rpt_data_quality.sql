@@ -47,8 +47,7 @@ current_rows as (
     select
         'cars'::text as source,
         count(*) as rows_current
-    from {{ ref('stg_operations__cars') }}
-    where not is_deleted
+    from {{ ref('stg_operations__cars') }}  -- the current catalog
     union all
     select
         'clients'::text as source,

@@ -1,5 +1,7 @@
--- One row per car: the latest version by load metadata (the target upserts, but a reload
--- through another path must never duplicate a car).
+-- The catalog as the operational database holds it now: one row per car of the latest
+-- extraction. A car the latest FULL_TABLE sync no longer sent stays in raw (upserted by key)
+-- with `_sdc_deleted_at` set by target-postgres on Singer's ACTIVATE_VERSION: it is left out
+-- here, so the snapshot of this view (snapshots/snp_operations__cars.yml) records the removal.
 with
 
 source as (
@@ -8,6 +10,7 @@ source as (
 
 ),
 
+-- the target upserts, but a reload through another path must never duplicate a car
 latest as (
 
     {{ latest_per_key(
@@ -32,14 +35,11 @@ renamed as (
         -- trim_scale: the value, not how a loader spelled it (12015 or 12015.0)
         trim_scale(price::numeric) as list_price,
 
-        -- booleans
-        _sdc_deleted_at is not null as is_deleted,
-
         -- timestamps
-        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at,
-        {{ source_utc(source('operations', 'cars'), '_sdc_deleted_at') }} as deleted_at
+        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at
 
     from latest
+    where _sdc_deleted_at is null
 
 )
 
