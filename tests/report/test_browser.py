@@ -333,18 +333,18 @@ def test_cockpit_off_loopback_shows_nothing_before_a_login(
         browser.save_screenshot(str(tmp_path / "login.png"))
 
         log_in("not-" + password)
-        WebDriverWait(browser, 60, poll_frequency=0.5).until(lambda d: "Wrong password." in d.page_source)
+        WebDriverWait(browser, 60, poll_frequency=0.5).until(lambda d: t("Wrong password.") in d.page_source)
         nothing_shown()
         browser.save_screenshot(str(tmp_path / "login-refused.png"))
 
         log_in(password)
         wait_for(browser, CARDS_JS, 3)
         wait_for(browser, CHARTS_JS, 2)
-        assert "Wrong password." not in browser.page_source
+        assert t("Wrong password.") not in browser.page_source
         assert browser.execute_script(PASSWORD_JS) == 0
         browser.save_screenshot(str(tmp_path / "logged-in.png"))
 
-        browser.find_element(By.XPATH, "//button[.//p[normalize-space()='Log out']]").click()
+        browser.find_element(By.XPATH, f"//button[.//p[normalize-space()='{t('Log out')}']]").click()
         wait_for(browser, PASSWORD_JS, 1)
         nothing_shown()
         browser.save_screenshot(str(tmp_path / "logged-out.png"))

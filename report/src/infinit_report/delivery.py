@@ -34,6 +34,7 @@ from typing import Any
 import psycopg
 
 from infinit_report import fmt, monthly, queries
+from infinit_report.l10n import t
 
 log = logging.getLogger("infinit_report.delivery")
 
@@ -134,7 +135,7 @@ def record(conn: psycopg.Connection[Any], month: date, event: str, smtp: Smtp, d
 def message(smtp: Smtp, month: date, pdf: Path) -> EmailMessage:
     label = f"{month:%Y-%m}"
     msg = EmailMessage()
-    msg["Subject"] = f"Sales report {label}"
+    msg["Subject"] = f"{t('Sales report')} {label}"  # in REPORTS_LOCALE, as the PDF
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(smtp.recipients)
     msg["Date"] = formatdate(localtime=False)
@@ -142,8 +143,10 @@ def message(smtp: Smtp, month: date, pdf: Path) -> EmailMessage:
     digest = hashlib.sha256(f"{label}|{msg['To']}".encode()).hexdigest()[:16]
     msg["Message-ID"] = f"<sales-{label}.{digest}@{smtp.sender.rpartition('@')[2] or 'localhost'}>"
     msg.set_content(
-        f"The monthly sales report for {label} is attached ({pdf.name}).\n\n"
-        "Figures in EUR, months in Europe/Paris time. Sent by the infinit pipeline once per month.\n"
+        t("The monthly sales report for {month} is attached ({file}).", month=label, file=pdf.name)
+        + "\n\n"
+        + t("Figures in EUR, months in Europe/Paris time. Sent by the infinit pipeline once per month.")
+        + "\n"
     )
     msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
     return msg

@@ -182,6 +182,16 @@ FR_TEXTS: dict[str, str] = {
     "Month": "Mois",
     # --- cockpit ---
     "INFINIT sales cockpit": "Cockpit des ventes INFINIT",
+    "Log in": "Se connecter",
+    "Log out": "Se déconnecter",
+    "Password": "Mot de passe",
+    "Wrong password.": "Mot de passe incorrect.",
+    "The monthly sales report for {month} is attached ({file}).": (
+        "Le rapport mensuel des ventes de {month} est en pièce jointe ({file})."
+    ),
+    "Figures in EUR, months in Europe/Paris time. Sent by the infinit pipeline once per month.": (
+        "Montants en euros, mois à l'heure de Paris. Envoyé une fois par mois par le pipeline infinit."
+    ),
     "Page": "Page",
     "Daily cockpit": "Cockpit quotidien",
     "Monthly analysis": "Analyse mensuelle",

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from infinit_report.l10n import t
+
 # scrypt parameters of new hashes (RFC 7914's interactive setting, ~50 ms and 16 MB a check);
 # a stored hash carries its own.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -122,27 +124,27 @@ def _log_out() -> None:
 
 def _password_gate() -> None:
     if st.session_state.get(AUTHENTICATED):
-        st.sidebar.button("Log out", on_click=_log_out, key="log_out")
+        st.sidebar.button(t("Log out"), on_click=_log_out, key="log_out")
         return
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
-        st.markdown("## ∞ INFINIT sales cockpit")
+        st.markdown("## ∞ " + t("INFINIT sales cockpit"))
         with st.form("login", clear_on_submit=True):
-            st.text_input("Password", type="password", key="cockpit_password")
-            st.form_submit_button("Log in", on_click=_password_entered, type="primary")
+            st.text_input(t("Password"), type="password", key="cockpit_password")
+            st.form_submit_button(t("Log in"), on_click=_password_entered, type="primary")
         if st.session_state.get(FAILED):
-            st.error("Wrong password.")
+            st.error(t("Wrong password."))
     st.stop()
 
 
 def _oidc_gate() -> None:
     if st.user.is_logged_in:
-        st.sidebar.button("Log out", on_click=st.logout, key="log_out")
+        st.sidebar.button(t("Log out"), on_click=st.logout, key="log_out")
         return
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
-        st.markdown("## ∞ INFINIT sales cockpit")
-        st.button("Log in", on_click=st.login, key="log_in", type="primary")
+        st.markdown("## ∞ " + t("INFINIT sales cockpit"))
+        st.button(t("Log in"), on_click=st.login, key="log_in", type="primary")
     st.stop()
 
 
