@@ -20,9 +20,12 @@ pytestmark = pytest.mark.slow
 TRANSACTIONS = 3000
 DELTA = 30
 # Columns that record when or from where a row was loaded, not what it says (moved_from_sale_date
-# depends on how a sale's versions were split over runs).
+# depends on how a sale's versions were split over runs; the snapshot's times on when each stack ran).
 LOAD_TIME_COLUMNS = {
     "loaded_at", "last_loaded_at", "_dbt_updated_at", "source_file", "first_loaded_at", "moved_from_sale_date",
+    # when the snapshot saw a catalog version, and the ids and hashes made from that time
+    "car_version_id", "valid_from", "valid_to", "priced_from", "priced_until", "recorded_at", "left_catalog_at",
+    "in_force_from", "in_force_until", "row_hash",
 }  # fmt: skip
 
 

@@ -39,7 +39,8 @@ VALUE = st.one_of(st.just(""), st.sampled_from(EXAMPLES), SHORT, CHOSEN)
 def test_every_password_of_env_example_is_an_example_the_check_knows() -> None:
     shipped = {k: v for k, v in ENV_EXAMPLE.items() if k.endswith("_PASSWORD")}
     assert set(shipped) == set(PASSWORDS)
-    assert set(shipped.values()) == set(EXAMPLES)
+    # The commented e-mail block's example password (SMTP_PASSWORD) is known too, though unchecked.
+    assert set(shipped.values()) <= set(EXAMPLES)
     assert preflight.refusal(ENV_EXAMPLE, "compose") is not None
 
 

@@ -32,6 +32,10 @@ VOLATILE_COLUMNS = re.compile(
     r"source_lineno|_sdc_.*|.*_loaded_at|.*_extracted_at|refreshed_at|as_of|updated_at|"
     # the day a rewritten sale moved from: depends on how its versions were split over runs
     r"moved_from_sale_date|"
+    # when the snapshot saw a catalog version (and the ids and hashes made from that time): two
+    # warehouses see the same catalog at different times; what a version says is compared
+    r"car_version_id|valid_from|valid_to|priced_from|priced_until|recorded_at|left_catalog_at|in_force_from|"
+    r"in_force_until|row_hash|"
     # raw row counts (rpt_data_quality): delivery is at-least-once, so raw may legitimately hold
     # a re-delivered copy after a crash; what counts is rows_current (after dedup), compared.
     r"rows_loaded)$"
