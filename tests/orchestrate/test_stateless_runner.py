@@ -13,28 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import URL
 
-from tests.orchestrate.runner import new_runner
+from tests.orchestrate.runner import new_runner, warehouse_uri
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow  # real pipeline runs
 
 STATE_IDS = {"dev:tap-postgres-to-target-postgres", "dev:tap-csv-to-target-postgres"}
-
-
-def warehouse_uri(stack: Stack) -> str:
-    """What docker-compose.yml sets: the warehouse, schema `meltano`, via psycopg 3."""
-    env = stack.env
-    return URL.create(
-        "postgresql+psycopg",
-        username=env["WAREHOUSE_STATE_USER"],
-        password=env["WAREHOUSE_STATE_PASSWORD"],
-        host=env["WAREHOUSE_HOST"],
-        port=int(env["WAREHOUSE_PORT"]),
-        database=env["WAREHOUSE_DB"],
-        query={"options": "-csearch_path=meltano"},
-    ).render_as_string(hide_password=False)
 
 
 def test_state_survives_replacing_the_runner(demo_stack: Stack, tmp_path: Path) -> None:

@@ -27,9 +27,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from infinit_report import queries
-from sqlalchemy.engine import URL
 
 from infinit import localdb
+from tests.orchestrate.runner import warehouse_uri
 from tests.support.stack import Stack, start_stack
 
 pytestmark = pytest.mark.slow  # real pipeline runs
@@ -118,16 +118,7 @@ def tls_stack(home: Path) -> Iterator[tuple[Stack, Certificates]]:
 
 def system_database(stack: Stack, ca: Path) -> str:
     """MELTANO_DATABASE_URI in the warehouse (schema meltano), verifying the server as docs/operations.md says."""
-    env = stack.env
-    return URL.create(
-        "postgresql+psycopg",
-        username=env["WAREHOUSE_STATE_USER"],
-        password=env["WAREHOUSE_STATE_PASSWORD"],
-        host=env["WAREHOUSE_HOST"],
-        port=int(env["WAREHOUSE_PORT"]),
-        database=env["WAREHOUSE_DB"],
-        query={"options": "-csearch_path=meltano", "sslmode": "verify-full", "sslrootcert": str(ca)},
-    ).render_as_string(hide_password=False)
+    return warehouse_uri(stack, sslmode="verify-full", sslrootcert=str(ca))
 
 
 def prod(stack: Stack, ca: Path, mode: str = "verify-full") -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from tests.reliability import pipeline
 from tests.support.stack import Stack
 
 
@@ -43,20 +44,7 @@ def write_demo_around_now(stack: Stack, transactions: int) -> None:
     """The demo drops and the 10-car catalog (reset), with sales over last month and this one
     (this month's run past today: sales newer than any catalog change the test makes)."""
     today = now().date()
-    stack.python(
-        "-m",
-        "infinit.demo_data",
-        "--out",
-        str(stack.drops),
-        "--transactions",
-        str(transactions),
-        "--start",
-        f"{previous_month(today):%Y-%m}",
-        "--end",
-        f"{today:%Y-%m}",
-        "--shape",
-        "clean",
-    )
+    pipeline.write_demo(stack, transactions, shape="clean", months=(f"{previous_month(today):%Y-%m}", f"{today:%Y-%m}"))
 
 
 def drop_sales(stack: Stack, name: str, sales: list[Sale]) -> None:

@@ -158,8 +158,12 @@ def start_servers(stack: Stack) -> None:
 # --- data -------------------------------------------------------------------------------
 
 
-def write_demo(stack: Stack, transactions: int, *, shape: str = "legacy", seed: int = 42) -> None:
-    """Demo drops (clients.json + transactions.csv) and the 10-car catalog in the ops DB."""
+def write_demo(
+    stack: Stack, transactions: int, *, shape: str = "legacy", seed: int = 42, months: tuple[str, str] | None = None
+) -> None:
+    """Demo drops (clients.json + transactions.csv) and the 10-car catalog in the ops DB;
+    `months` = (first, last) YYYY-MM, else the generator's default span."""
+    span = ["--start", months[0], "--end", months[1]] if months else []
     stack.python(
         "-m",
         "infinit.demo_data",
@@ -171,6 +175,7 @@ def write_demo(stack: Stack, transactions: int, *, shape: str = "legacy", seed: 
         shape,
         "--seed",
         str(seed),
+        *span,
     )
 
 
