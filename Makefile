@@ -47,7 +47,7 @@ demo: up
 	$(MELTANO) run reports
 	@echo
 	@set -a && . ./.env && set +a && $(BIN)/infinit-reports summary
-	@echo "Warehouse:   make psql   (schemas raw, staging, marts, reports)"
+	@echo "Warehouse:   make psql   (schemas raw, staging, snapshots, marts, reports)"
 	@echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:8501"
 	@echo "dbt docs:    make docs                          then open http://127.0.0.1:8080"
 
