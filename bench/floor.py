@@ -11,7 +11,7 @@ import psycopg
 
 from bench.measure import cpu_split, measure, self_cpu, server_cpu
 from infinit import settings
-from tests.support.stack import ROOT, Stack
+from infinit.stack import ROOT, Stack
 
 BENCH_DIR = Path(__file__).resolve().parent
 BENCH_PYTHON = BENCH_DIR / ".venv" / "bin" / "python"

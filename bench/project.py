@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 
 from bench.measure import Run, measure
-from tests.support.stack import MELTANO, ROOT, Stack
+from infinit.stack import MELTANO, ROOT, Stack
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Meltano prefixes each plugin line with its name:

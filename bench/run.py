@@ -3,7 +3,7 @@
     bench/run.sh [N]                        (creates bench/.venv, then runs this module)
     .venv/bin/python -m bench.run --transactions N [--skip-peers] [--variants LIST] [--keep]
 
-Starts throwaway embedded servers on free ports (tests/support/stack.py) under bench/.work/,
+Starts throwaway embedded servers on free ports (src/infinit/stack.py) under bench/.work/,
 so the demo warehouse, its state and its drop folder are never touched. Writes
 bench/results/<timestamp>.json and bench/results/latest.json (under --out DIR instead: DIR/results/),
 and prints the table.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, floor, measure, project
-from tests.support.stack import ROOT, Stack, start_stack
+from infinit.stack import ROOT, Stack, start_stack
 
 BENCH_DIR = Path(__file__).resolve().parent
 

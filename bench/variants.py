@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import project
-from tests.support.stack import Stack, tap_csv_batches
+from infinit.stack import Stack, tap_csv_batches
 
 TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the project's load/ overrides)
     "TARGET_POSTGRES_USE_COPY": "false",

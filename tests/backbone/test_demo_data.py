@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from infinit import demo_data
-from tests.support.stack import Stack
+from infinit.stack import Stack
 
 
 def generate(out: Path, *extra: str) -> None:

@@ -11,7 +11,7 @@ import psutil
 import psycopg
 import pytest
 
-from tests.support.stack import Stack, base_env
+from infinit.stack import Stack, base_env
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.support.stack import Stack
+from infinit.stack import Stack
 
 CARS = "select car_id, car_make, car_model, price from {} order by car_id"
 

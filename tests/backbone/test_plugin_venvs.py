@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import ROOT
+from infinit.stack import ROOT
 
 VENVS = sorted(ROOT.glob(".meltano/*/*/venv"))
 

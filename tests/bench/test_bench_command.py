@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import ROOT
+from infinit.stack import ROOT
 
 pytestmark = pytest.mark.slow
 

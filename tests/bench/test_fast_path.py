@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from bench import data
-from tests.support.stack import Stack, tap_csv_batches
+from infinit.stack import Stack, tap_csv_batches
 
 pytestmark = pytest.mark.slow
 

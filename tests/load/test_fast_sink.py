@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.stack import MELTANO, ROOT, Stack, tap_csv_batches
+from infinit.stack import MELTANO, ROOT, Stack, tap_csv_batches
 
 pytestmark = pytest.mark.slow
 

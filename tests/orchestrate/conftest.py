@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import MELTANO, ROOT
+from infinit.stack import MELTANO, ROOT
 
 AIRFLOW_VENV = ROOT / ".meltano" / "utilities" / "airflow" / "venv"
 

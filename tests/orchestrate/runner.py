@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from tests.support.stack import ROOT, Stack
+from infinit.stack import ROOT, Stack
 
 
 def new_runner(path: Path) -> Path:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from infinit.stack import ROOT, Stack
 from tests.orchestrate.conftest import Airflow
-from tests.support.stack import ROOT, Stack
 
 ELT_STEPS = ["tap-postgres_target-postgres", "tap-csv_target-postgres", "dbt_build"]
 JOBS = {

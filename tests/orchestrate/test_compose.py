@@ -20,7 +20,7 @@ import yaml
 from dotenv import dotenv_values
 
 from infinit import demo_data
-from tests.support.stack import ROOT, Stack
+from infinit.stack import ROOT, Stack
 
 compose_spec = pytest.importorskip("compose_spec", reason="dev dependency compose-spec==0.2.1 is not installed")
 dockerfile = pytest.importorskip("dockerfile", reason="dev dependency dockerfile==3.4.0 is not installed")

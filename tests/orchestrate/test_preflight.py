@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from infinit import preflight
-from tests.support.stack import ROOT, VENV_BIN, Stack
+from infinit.stack import ROOT, VENV_BIN, Stack
 
 ENV_EXAMPLE = {k: v for k, v in dotenv_values(ROOT / ".env.example").items() if v is not None}
 EXAMPLES = sorted(preflight.example_values())

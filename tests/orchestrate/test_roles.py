@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from infinit.stack import ROOT, Stack
 from tests.orchestrate.runner import new_runner
-from tests.support.stack import ROOT, Stack
 
 pytestmark = pytest.mark.slow  # real pipeline runs
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from infinit.stack import Stack
 from tests.orchestrate.runner import new_runner, warehouse_uri
-from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow  # real pipeline runs
 

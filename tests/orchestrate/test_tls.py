@@ -29,8 +29,8 @@ import pytest
 from infinit_report import queries
 
 from infinit import localdb
+from infinit.stack import Stack, start_stack
 from tests.orchestrate.runner import warehouse_uri
-from tests.support.stack import Stack, start_stack
 
 pytestmark = pytest.mark.slow  # real pipeline runs
 

@@ -1,11 +1,11 @@
-"""Fixtures of the reliability suite (auto-marked `slow` by tests/conftest.py)."""
+"""Fixtures of the reliability suite (auto-marked `slow` by the root conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 # Small on purpose: every guarantee here is about correctness, not volume.
 TRANSACTIONS = 300

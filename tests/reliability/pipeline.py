@@ -1,6 +1,6 @@
 """Helpers of the reliability suite: run the real pipeline, kill it, fingerprint the marts.
 
-Everything here drives the real stack (tests/support/stack.py): Meltano, the taps, the
+Everything here drives the real stack (src/infinit/stack.py): Meltano, the taps, the
 target and dbt run for real against throwaway embedded servers.
 """
 
@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from infinit import demo_data, localdb
-from tests.support.stack import MELTANO, ROOT, Stack
+from infinit.stack import MELTANO, ROOT, Stack
 
 RUN_ENV: dict[str, str] = {}
 

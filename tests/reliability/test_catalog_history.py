@@ -16,9 +16,9 @@ from decimal import Decimal
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from infinit.stack import Stack
 from tests.reliability import catalog, pipeline
 from tests.reliability.catalog import Sale
-from tests.support.stack import Stack
 
 SNAPSHOT = "snapshots.snp_operations__cars"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 REFUSED = re.compile(r"already running", re.IGNORECASE)
 

@@ -26,8 +26,8 @@ import pytest
 import yaml
 from tap_csv import files
 
+from infinit.stack import ROOT, Stack
 from tests.reliability import pipeline
-from tests.support.stack import ROOT, Stack
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES: list[dict] = yaml.safe_load((CORPUS / "cases.yml").read_text())["cases"]

@@ -26,8 +26,8 @@ from datetime import date
 
 import pytest
 
+from infinit.stack import Stack, tap_csv_batches
 from tests.reliability import pipeline
-from tests.support.stack import Stack, tap_csv_batches
 
 TRANSACTIONS = 300
 

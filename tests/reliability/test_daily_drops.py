@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from infinit.stack import ROOT, Stack
 from tests.reliability import pipeline
-from tests.support.stack import ROOT, Stack
 
 DAYS, PER_DAY = 30, 10
 FIRST = date(2024, 3, 1)

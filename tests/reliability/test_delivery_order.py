@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
 # 23:30 UTC on January 31st is a February sale in Europe/Paris: versions move sales across

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 
 def age_the_loads(stack: Stack, hours: int) -> None:

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from infinit.stack import ROOT, Stack
 from tests.reliability import drop_writer, pipeline
 from tests.reliability.conftest import TRANSACTIONS
-from tests.support.stack import ROOT, Stack
 
 WRITING_SECONDS = 40  # about an EL block and a whole `meltano run elt` on this data
 NAMES = itertools.count()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 
 def test_three_runs_on_unchanged_sources_leave_every_mart_identical(loaded: Stack) -> None:

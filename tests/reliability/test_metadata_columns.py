@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import json
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 METADATA = ["_source_file", "_source_lineno", "_source_file_mtime", "_extracted_at"]
 # the names an older release gave them (load/target-postgres: rename_legacy_metadata)

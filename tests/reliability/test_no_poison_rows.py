@@ -17,8 +17,8 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 from tests.tap_csv.test_contract_properties import HEADER, ROWS, Value
 
 BIG = 2**63 - 1

@@ -11,8 +11,8 @@ from datetime import date
 
 import psycopg
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 
 def new_day(stack: Stack, day: int) -> set[int]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.support.stack import Stack
 
 HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
 

@@ -10,8 +10,8 @@ import re
 
 import psycopg
 
+from infinit.stack import ROOT, Stack
 from tests.reliability import pipeline
-from tests.support.stack import ROOT, Stack
 
 SECTION = "### Withdrawing rows that a stricter contract refuses"
 

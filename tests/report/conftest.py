@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from infinit_report import l10n
 
-from tests.support.stack import ROOT, Stack
+from infinit.stack import ROOT, Stack
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from infinit_report.cockpit import auth
 
-from tests.support.stack import MELTANO, ROOT
+from infinit.stack import MELTANO, ROOT
 
 
 @settings(max_examples=15, deadline=None)  # each hash costs ~50 ms of scrypt

@@ -27,8 +27,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from infinit_report import delivery
 
+from infinit.stack import ROOT, free_port
 from tests.report.conftest import Pipeline
-from tests.support.stack import ROOT, free_port
 
 MONTH = "2024-07"  # the latest complete month of the demo data
 USER, PASSWORD = "reports@dealer.example", "s3cret-smtp"

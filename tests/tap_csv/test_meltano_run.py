@@ -12,7 +12,7 @@ import re
 import subprocess
 from decimal import Decimal
 
-from tests.support.stack import Stack
+from infinit.stack import Stack
 
 UTC = dt.UTC
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import ROOT, Stack
+from infinit.stack import ROOT, Stack
 
 # The schemas the report reader sees: every table dbt builds from staging.
 MARTS = ("marts", "reports")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.stack import Stack
+from infinit.stack import Stack
 
 
 def test_sqlfluff_lint_is_clean(stack: Stack) -> None:

@@ -1,4 +1,5 @@
-"""Shared fixtures: one throwaway stack (two embedded servers) per test session."""
+"""Fixtures shared by every test folder (tests/ and each package's own tests): one throwaway
+stack (two embedded servers, src/infinit/stack.py) per test session."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import Stack, start_stack
+from infinit.stack import Stack, start_stack
 
 
 @pytest.fixture(scope="session")
