@@ -48,8 +48,8 @@ demo: up
 	@echo
 	@set -a && . ./.env && set +a && $(BIN)/infinit-reports summary
 	@echo "Warehouse:   make psql   (schemas raw, staging, snapshots, marts, reports)"
-	@echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:8501"
-	@echo "dbt docs:    make docs                          then open http://127.0.0.1:8080"
+	@. ./.env && echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:$${COCKPIT_PORT:-8501}"
+	@echo "dbt docs:    make docs                          then open http://127.0.0.1:$(DOCS_PORT)"
 
 psql: $(BIN)/.installed
 	$(BIN)/python -m infinit.localdb psql warehouse

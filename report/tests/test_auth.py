@@ -10,9 +10,9 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from infinit_report.cockpit import auth
-
 from infinit.stack import MELTANO, ROOT
+
+from infinit_report.cockpit import auth
 
 
 @settings(max_examples=15, deadline=None)  # each hash costs ~50 ms of scrypt
