@@ -22,7 +22,7 @@ $(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyprojec
 
 # Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file or the
 # dependencies of a plugin built here (tap-csv, target-postgres, the reports) change. --clean
-# rebuilds each venv (~1 min with uv's cache), so a checkout gets the venvs a fresh clone gets:
+# rebuilds each venv (quick with uv's cache), so a checkout gets the venvs a fresh clone gets:
 # uv compiles the bytecode (meltano.yml's env) only of the packages it installs.
 .meltano/.installed: $(BIN)/.installed $(shell find . -name '*.meltano.yml' -not -path './.meltano/*') meltano.yml \
 		extract/tap-csv/pyproject.toml load/target-postgres/pyproject.toml report/pyproject.toml
