@@ -193,7 +193,7 @@ def ranking_bars(
         .mark_bar(color=PALETTE[0])
         .encode(
             y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
-            x=alt.X("turnover:Q", title=t("Turnover (€)"), axis=alt.Axis(format="~s")),
+            x=alt.X("turnover:Q", title=kpis.TURNOVER.title(), axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip(f"{label}:N", title=label_title or None),
                      alt.Tooltip("turnover:Q", title=t("Turnover"), format=MONEY)],
         )
