@@ -22,7 +22,7 @@ $(BIN)/.installed: pyproject.toml extract/tap-csv/pyproject.toml report/pyprojec
 
 # Meltano plugins, each in its own venv under .meltano/: reinstalled when a plugin file or the
 # dependencies of a plugin built here (tap-csv, target-postgres, the reports) change. --clean
-# rebuilds each venv (~1 min with uv's cache), so a checkout gets the venvs a fresh clone gets:
+# rebuilds each venv (quick with uv's cache), so a checkout gets the venvs a fresh clone gets:
 # uv compiles the bytecode (meltano.yml's env) only of the packages it installs.
 .meltano/.installed: $(BIN)/.installed $(shell find . -name '*.meltano.yml' -not -path './.meltano/*') meltano.yml \
 		extract/tap-csv/pyproject.toml load/target-postgres/pyproject.toml report/pyproject.toml
@@ -48,8 +48,8 @@ demo: up
 	@echo
 	@set -a && . ./.env && set +a && $(BIN)/infinit-reports summary
 	@echo "Warehouse:   make psql   (schemas raw, staging, snapshots, marts, reports)"
-	@echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:8501"
-	@echo "dbt docs:    make docs                          then open http://127.0.0.1:8080"
+	@. ./.env && echo "Cockpit:     .venv/bin/meltano invoke cockpit   then open http://127.0.0.1:$${COCKPIT_PORT:-8501}"
+	@echo "dbt docs:    make docs                          then open http://127.0.0.1:$(DOCS_PORT)"
 
 psql: $(BIN)/.installed
 	$(BIN)/python -m infinit.localdb psql warehouse

@@ -203,7 +203,7 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    """The result as the Markdown table of docs/performance.md and the README."""
+    """The result as the Markdown tables of docs/performance.md."""
     steps = result.get("steps", {})
     copy_s = steps.get("copy", {}).get("seconds") or None
     copy_cpu = _cpu(steps.get("copy", {})) or None

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import altair as alt
 import vl_convert
 
-from infinit_report import fmt, l10n
+from infinit_report import fmt, kpis, l10n
 from infinit_report.l10n import t
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -38,7 +38,6 @@ STEP = 20  # px per horizontal bar: room for one label each (a theme's bigger fo
 MONEY = "$,.2f"  # tooltips: `1 215 989,89 €` / `€1,215,989.89`, as fmt.money
 COUNT = ",d"
 COLOUR_TITLES = {"brand": "Brand", "model": "Model", "car": "Model"}
-VALUE_TITLES = {"turnover": "Turnover (€)", "units": "Cars sold", "transactions": "Transactions"}
 
 
 def plain(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -116,7 +115,7 @@ def daily_stacked(
 ) -> alt.Chart:
     """Bars per day, week or month, stacked by `colour` (brand or model); each bar spans its
     period on a time axis that shows the year."""
-    label = t(VALUE_TITLES[value])
+    label = kpis.BY_KEY[value].title()
     periods = by_period(rows, grain, colour, value)
     # Ticks on days for daily bars, on months beyond (d3's weeks start on Sunday, ours on Monday).
     axis_format, ticks = ("%d %b %Y", "day") if grain == "day" else ("%b %Y", "month")
@@ -194,7 +193,7 @@ def ranking_bars(
         .mark_bar(color=PALETTE[0])
         .encode(
             y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
-            x=alt.X("turnover:Q", title=t("Turnover (€)"), axis=alt.Axis(format="~s")),
+            x=alt.X("turnover:Q", title=kpis.TURNOVER.title(), axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip(f"{label}:N", title=label_title or None),
                      alt.Tooltip("turnover:Q", title=t("Turnover"), format=MONEY)],
         )
@@ -229,7 +228,7 @@ def monthly_trend(
         {"label": fmt.short_month(m), "month": fmt.month_label(m), "value": by_month.get(m), "reported": m == highlight}
         for m in months
     ]
-    kpi_title = t(VALUE_TITLES[value])
+    kpi_title = kpis.BY_KEY[value].title()
     return (
         _base(data)
         .mark_bar()

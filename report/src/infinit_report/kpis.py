@@ -1,6 +1,7 @@
 """The one definition of each KPI (name, formula, unit, good direction), read by the monthly
-report and the cockpit. The SQL that computes them is dbt's (reports.rpt_monthly_sales) and,
-for any date range of the Daily cockpit, `derive()` below on the sums of rpt_daily_sales.
+report, its charts and the cockpit, and tabled in docs/reports.md (a test keeps that table equal
+to this module). The SQL that computes them is dbt's (reports.rpt_monthly_sales) and, for any
+date range of the Daily cockpit, `derive()` below on the sums of rpt_daily_sales.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ class Kpi:
 
     def label(self) -> str:
         return t(self.name)
+
+    def title(self) -> str:
+        """A chart axis: the name, with the currency of an amount (`Turnover (€)`)."""
+        return self.label() + (" (€)" if self.unit == "money" else "")
 
     def exact(self, value: Any) -> str:
         """The full value: `5 160 792,45 €`."""
@@ -75,8 +80,12 @@ NEW = Kpi(
     note="first purchase ever in the period",
 )
 
-MONTHLY = (TRANSACTIONS, UNITS, TURNOVER, MARKET_VALUE, DISCOUNT, BASKET, ACTIVE, NEW)  # report and cockpit
+GRANTED = Kpi("discount", "Discount granted", "Market value − turnover.", "money", -1)
+
+MONTHLY = (TRANSACTIONS, UNITS, TURNOVER, MARKET_VALUE, DISCOUNT, BASKET, ACTIVE, NEW)  # report and cockpit cards
 DAILY = (TRANSACTIONS, UNITS, TURNOVER, DISCOUNT)  # any date range: from the sums of rpt_daily_sales
+ALL = (*MONTHLY, GRANTED)  # GRANTED: a line under the report's cards, no card (no comparison columns)
+BY_KEY = {kpi.key: kpi for kpi in ALL}
 
 
 def derive(sums: dict[str, Any]) -> dict[str, Any]:

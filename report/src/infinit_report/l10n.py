@@ -83,12 +83,14 @@ FR_TEXTS: dict[str, str] = {
     "Average basket": "Panier moyen",
     "Active clients": "Clients actifs",
     "New clients": "Nouveaux clients",
+    "Discount granted": "Remise accordée",
     "Number of sales.": "Nombre de ventes.",
     "Cars sold: the sum of the quantities.": "Voitures vendues : somme des quantités.",
     "Price paid × quantity.": "Prix payé × quantité.",
     "List price × quantity.": "Prix catalogue × quantité.",
     "(Market value − turnover) ÷ market value.": "(Valeur catalogue − chiffre d'affaires) ÷ valeur catalogue.",
     "Turnover ÷ transactions.": "Chiffre d'affaires ÷ transactions.",
+    "Market value − turnover.": "Valeur catalogue − chiffre d'affaires.",
     "Clients who bought in the period.": "Clients ayant acheté sur la période.",
     "first purchase ever in the period": "premier achat de leur histoire sur la période",
     "Clients whose first purchase ever falls in the period: once every client has bought, it stays at 0.": (
@@ -114,10 +116,6 @@ FR_TEXTS: dict[str, str] = {
         "M-1 : évolution par rapport au mois précédent, N-1 : par rapport au même mois un an avant (valeur d'alors "
         "en gris ; — s'il n'y en a pas). Les ratios évoluent en points (pt). Vert : bon pour l'activité, rouge : "
         "mauvais."
-    ),
-    "Discount granted": "Remise accordée",
-    "(market value − turnover). Average basket = turnover ÷ transactions.": (
-        "(valeur catalogue − chiffre d'affaires). Panier moyen = chiffre d'affaires ÷ transactions."
     ),
     "Daily turnover by brand": "Chiffre d'affaires quotidien par marque",
     "Brand share of turnover": "Part de chaque marque dans le chiffre d'affaires",
@@ -175,7 +173,6 @@ FR_TEXTS: dict[str, str] = {
     "rose by {points}": "monte de {points}",
     "fell by {points}": "baisse de {points}",
     # --- charts ---
-    "Turnover (€)": "Chiffre d'affaires (€)",
     "Share of turnover": "Part du chiffre d'affaires",
     "Day": "Jour",
     "Week": "Semaine",

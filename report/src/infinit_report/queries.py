@@ -227,7 +227,7 @@ def daily_kpis(
     product_ids: Sequence[int] | None = None,
     client_ids: Sequence[int] | None = None,
 ) -> Row:
-    """The KPI cards of the Daily cockpit: transactions, products sold (units), turnover."""
+    """The sums behind the Daily cockpit's KPI cards (kpis.DAILY, through kpis.derive)."""
     table, params = _daily_filters(start, end, brands, product_ids, client_ids)
     query = sql.SQL(
         "select coalesce(sum(transactions), 0) as transactions, coalesce(sum(units), 0) as units,"

@@ -111,6 +111,12 @@ def kpi_cards(cards: Sequence[str]) -> None:
     st.markdown(CSS + f'<div class="kpi-grid">{"".join(cards)}</div>', unsafe_allow_html=True)
 
 
+def kpi_columns() -> list[tuple[str, str, str]]:
+    """A sales table's KPI columns for number_table, their kind the KPI's unit (cars: a short title)."""
+    sales = (kpis.TRANSACTIONS, kpis.UNITS, kpis.TURNOVER)
+    return [(kpi.key, t("Cars") if kpi is kpis.UNITS else kpi.label(), kpi.unit) for kpi in sales]
+
+
 def number_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]], key: str) -> None:
     """A table whose number columns stay numbers (sorted as numbers, right-aligned, plain in the
     CSV download), shown in the locale's format. columns: (row key, title, kind), kind one of
@@ -263,9 +269,7 @@ def daily_page() -> None:
                 ("sale_date", t("Day"), "day"),
                 ("brand", t("Brand"), "text"),
                 ("model", t("Model"), "text"),
-                ("transactions", t("Transactions"), "count"),
-                ("units", t("Cars"), "count"),
-                ("turnover", t("Turnover"), "money"),
+                *kpi_columns(),
             ),
             "daily_table",
         )
@@ -320,9 +324,7 @@ def monthly_page() -> None:
     for r in models:
         r["label"] = f"{r['brand']} {r['model']}"
     figures = (
-        ("transactions", t("Transactions"), "count"),
-        ("units", t("Cars"), "count"),
-        ("turnover", t("Turnover"), "money"),
+        *kpi_columns(),
         ("turnover_share", t("Share"), "ratio"),
     )
     tabs = st.tabs([t("Brands"), t("Models"), t("Clients")])

@@ -31,7 +31,7 @@ import streamlit as st
 
 from infinit_report.l10n import t
 
-# scrypt parameters of new hashes (RFC 7914's interactive setting, ~50 ms and 16 MB a check);
+# scrypt parameters of new hashes (RFC 7914's interactive setting: slow and memory-hard on purpose);
 # a stored hash carries its own.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 AUTHENTICATED = "cockpit_authenticated"

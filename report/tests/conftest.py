@@ -1,22 +1,20 @@
 """One real pipeline run for all report tests: demo data → tap-postgres + tap-csv →
 target-postgres → dbt build, then `meltano run reports:all` into a temporary folder.
 
-`demo_stack` is function-scoped; the pipeline takes about a minute, so this package builds
-the same thing once (stack.fresh + the demo generator, exactly what demo_stack does).
+`demo_stack` is function-scoped; the pipeline is the slow part, so this folder builds the same
+thing once per session (stack.fresh + the demo generator, exactly what demo_stack does).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from infinit_report import l10n
-
 from infinit.stack import ROOT, Stack
+from report_pipeline import Pipeline
+
+from infinit_report import l10n
 
 
 @pytest.fixture(autouse=True)
@@ -27,24 +25,11 @@ def french() -> Iterator[None]:
     l10n.use("fr")
 
 
-@dataclass
-class Pipeline:
-    stack: Stack
-    reports: Path  # REPORTS_DIR of `meltano run reports:all`
-    reader_env: dict[str, str]  # WAREHOUSE_* of the read-only role, for in-process queries
-
-    def query(self, sql: str, params: object = None) -> list[tuple]:
-        return self.stack.query(sql, params)
-
-    def one(self, sql: str, params: object = None) -> tuple:
-        return self.stack.query(sql, params)[0]
-
-
 def _plugin_defined(name: str) -> bool:
     return any(name in path.read_text() for path in ROOT.glob("*/*.meltano.yml"))
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     if not _plugin_defined("name: tap-csv"):
         pytest.skip("tap-csv is not defined yet (extract/tap-csv.meltano.yml): the demo files cannot be loaded")
@@ -63,7 +48,7 @@ def pipeline(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Pipeline
     return Pipeline(demo, reports, reader_env)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def reader_environ(pipeline: Pipeline) -> Iterator[dict[str, str]]:
     """os.environ pointed at the pipeline's warehouse as the reader (AppTest runs in-process)."""
     with pytest.MonkeyPatch.context() as patch:
@@ -72,10 +57,3 @@ def reader_environ(pipeline: Pipeline) -> Iterator[dict[str, str]]:
         for key, value in pipeline.reader_env.items():
             patch.setenv(key, value)
         yield pipeline.reader_env
-
-
-def need(binary: str) -> str:
-    found = shutil.which(binary)
-    if found is None:
-        pytest.skip(f"{binary} is not installed (apt-get install chromium chromium-driver poppler-utils)")
-    return found

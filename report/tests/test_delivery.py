@@ -25,10 +25,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from hypothesis import given
 from hypothesis import strategies as st
-from infinit_report import delivery
-
 from infinit.stack import ROOT, free_port
-from tests.report.conftest import Pipeline
+from report_pipeline import Pipeline
+
+from infinit_report import delivery
 
 MONTH = "2024-07"  # the latest complete month of the demo data
 USER, PASSWORD = "reports@dealer.example", "s3cret-smtp"

@@ -10,12 +10,12 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from infinit_report.cockpit import auth
-
 from infinit.stack import MELTANO, ROOT
 
+from infinit_report.cockpit import auth
 
-@settings(max_examples=15, deadline=None)  # each hash costs ~50 ms of scrypt
+
+@settings(max_examples=15, deadline=None)  # each hash is a deliberately slow scrypt
 @given(password=st.text(min_size=1, max_size=40), other=st.text(min_size=1, max_size=40))
 def test_a_hash_admits_its_password_only(password: str, other: str) -> None:
     stored = auth.hash_password(password)

@@ -22,12 +22,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from infinit.stack import MELTANO, ROOT, free_port
+from report_pipeline import Pipeline, need
+
 from infinit_report import fmt, kpis
 from infinit_report.cockpit import auth
 from infinit_report.l10n import t
-
-from infinit.stack import MELTANO, ROOT, free_port
-from tests.report.conftest import Pipeline, need
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install -e 'report[test]' (selenium)")
 from selenium.common.exceptions import TimeoutException  # noqa: E402

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import infinit_report.cockpit
 import pandas as pd
 import pytest
-from infinit_report import fmt, kpis, l10n
-from infinit_report.l10n import t
+from report_pipeline import Pipeline
 from streamlit.testing.v1 import AppTest
 
-from tests.report.conftest import Pipeline
+import infinit_report.cockpit
+from infinit_report import fmt, kpis, l10n
+from infinit_report.l10n import t
 
 APP = Path(infinit_report.cockpit.__file__).with_name("app.py")
 DAILY = [kpi.key for kpi in kpis.DAILY]

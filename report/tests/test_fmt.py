@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from infinit_report import fmt, kpis, l10n
 
 S = "\u00a0"

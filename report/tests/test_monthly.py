@@ -13,10 +13,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from report_pipeline import Pipeline, need
+
 from infinit_report import fmt, kpis, l10n, monthly, queries
 from infinit_report.l10n import t
-
-from tests.report.conftest import Pipeline, need
 
 CHECKED_MONTH = date(2024, 7, 1)  # the last full month of the demo data
 
