@@ -57,13 +57,6 @@ class Bookmark:
     def to_state(self) -> dict[str, Any]:
         return asdict(self)
 
-    def advance(self, position: tuple[int, int, str], base: tuple[int, int], emitted: int, rejected: int) -> Bookmark:
-        """This bookmark at `position` (bytes, lines, sha256 consumed), `base` rows and rejects
-        (those of the runs before) plus this run's."""
-        self.offset, self.lines, self.sha256 = position
-        self.rows, self.rejected = base[0] + emitted, base[1] + rejected
-        return self
-
 
 @dataclass
 class Plan:

@@ -15,20 +15,22 @@ from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
-from tap_csv.files import FileError, FileSpec, LineCursor, NotComplete, RawRecord, Reading, excerpt, shown
+from tap_csv.files import FileError, FileSpec, LineCursor, NotComplete, RawRecord, Reading, excerpt, readable_end, shown
 
 
 def read(
     path: Path,
     spec: FileSpec,
     start: tuple[int, int, Any] | None,
-    end: int,
+    size: int,
     final: bool,
     check_header: Callable[[list[str]], None],
     rows: int,
 ) -> Reading:
     """The data records of `path` from `start` (offset, lines, sha256 state; None: after the
-    header), `rows` lines at a time, up to `end`. NotComplete: no complete header yet."""
+    header), `rows` lines at a time, up to its last newline (its `size` when `final`).
+    NotComplete: no complete header yet."""
+    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
     layout = read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final)
     check_header(layout.header)
     handle = path.open("rb")

@@ -187,6 +187,14 @@ def complete_end(path: Path, size: int) -> int:
     return 0
 
 
+def readable_end(path: Path, encoding: str, start: int, size: int, final: bool) -> int:
+    """Where reading from `start` stops: after the last newline, or at `size` when the file is
+    `final`; the bytes up to there decoded first (`check_encoding`)."""
+    end = size if final else complete_end(path, size)
+    check_encoding(path, encoding, start, end)
+    return end
+
+
 def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
     """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
     file is refused whole."""

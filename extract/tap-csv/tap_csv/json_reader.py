@@ -10,21 +10,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tap_csv.files import FileError, FileSpec, RawRecord, Reading, chunked, excerpt, shown
+from tap_csv.files import FileError, FileSpec, RawRecord, Reading, chunked, excerpt, readable_end, shown
 
 
 def read(
     path: Path,
     spec: FileSpec,
     start: tuple[int, int, Any] | None,
-    end: int,
+    size: int,
     final: bool,
     check_header: Callable[[list[str]], None],
     rows: int,
 ) -> Reading:
-    """The elements of the array in `path` (its first `end` bytes), `rows` at a time."""
+    """The elements of the array in `path` (its first `size` bytes), `rows` at a time."""
+    readable_end(path, spec.encoding, 0, size, final=True)
     with path.open("rb") as fh:
-        data = fh.read(end)
+        data = fh.read(size)
     records = array_records(path, data, spec.encoding)
     position = (len(data), data.count(b"\n"), hashlib.sha256(data).hexdigest())
     pieces = chunked(check_first_object(records, check_header), rows)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tap_csv.files import FileSpec, LineCursor, RawRecord, Reading, chunked
+from tap_csv.files import FileSpec, LineCursor, RawRecord, Reading, chunked, readable_end
 from tap_csv.json_reader import check_first_object, loads
 
 
@@ -15,13 +15,14 @@ def read(
     path: Path,
     spec: FileSpec,
     start: tuple[int, int, Any] | None,
-    end: int,
+    size: int,
     final: bool,
     check_header: Callable[[list[str]], None],
     rows: int,
 ) -> Reading:
     """The objects of `path` from `start` (offset, lines, sha256 state; None: the beginning) up to
-    `end` (the last newline: a line being written waits), `rows` at a time."""
+    its last newline (a line being written waits; its `size` when `final`), `rows` at a time."""
+    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
     handle = path.open("rb")
     cursor = LineCursor(handle, spec.encoding, *(start or ()))
     cursor.end = end

@@ -132,7 +132,7 @@ class FileStream(DropStream):
         totals = FileStats("total", "")
         for path in found:
             try:
-                stats = yield from self._read_file(path)
+                stats = yield from self._read_file(path, files.detect_format(path, self.spec.format))
             except FileError as exc:
                 raise FileError(f"{exc}. Fix the file or move it out of the drop folder, then run again") from None
             totals.read += stats.read
@@ -143,11 +143,11 @@ class FileStream(DropStream):
             *(self.name, len(found), totals.read, totals.emitted, totals.rejected),
         )
 
-    def _read_file(self, path: Path) -> Generator[Columns, None, FileStats]:
+    def _read_file(self, path: Path, fmt: str) -> Generator[Columns, None, FileStats]:
         """plan -> read -> type -> bookmark, a block at a time."""
         key = files.shown(path)  # the file's name in state, records and logs
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
-        stat, fmt = path.stat(), files.detect_format(path, self.spec.format)
+        stat = path.stat()
         mark = Bookmark.from_state(marks.get(key))
         plan = plan_read(path, stat.st_size, stat.st_mtime_ns, mark, appendable=fmt != "json")
         stats = FileStats(plan.action, plan.why)
@@ -184,8 +184,8 @@ class FileStream(DropStream):
         for piece in reading.pieces:
             yield self._type(key, piece, meta, stats)
             if reading.resumable:  # the consumer has taken these records: bookmark the part read so far
-                marks[key] = new_mark.advance(reading.position(), base, stats.emitted, stats.rejected).to_state()
-        marks[key] = new_mark.advance(reading.position(), base, stats.emitted, stats.rejected).to_state()
+                marks[key] = self._bookmark(new_mark, reading, base, stats)
+        marks[key] = self._bookmark(new_mark, reading, base, stats)
         if new_mark.offset < stat.st_size:
             self.logger.warning(
                 "tap-csv: %s: the %d bytes after line %d are not a complete record yet (no newline, or a "
@@ -197,13 +197,18 @@ class FileStream(DropStream):
 
     def _read(self, path: Path, fmt: str, stat: os.stat_result, plan: Plan, resume: Bookmark | None) -> Reading:
         """The reader of the file's format over its complete records: up to the last newline,
-        unless the file is settled (unchanged since the previous run saw it). A JSON array is
-        parsed whole or not at all."""
-        end = stat.st_size if plan.settled or fmt == "json" else files.complete_end(path, stat.st_size)
+        unless the file is settled (unchanged since the previous run saw it)."""
         start = (resume.offset, resume.lines, plan.hasher) if resume else None
-        files.check_encoding(path, self.spec.encoding, start[0] if start else 0, end)
         check_header = self._header_checker(files.shown(path))
-        return READERS[fmt](path, self.spec, start, end, plan.settled, check_header, CHUNK_ROWS)
+        return READERS[fmt](path, self.spec, start, stat.st_size, plan.settled, check_header, CHUNK_ROWS)
+
+    @staticmethod
+    def _bookmark(mark: Bookmark, reading: Reading, base: tuple[int, int], stats: FileStats) -> dict[str, Any]:
+        """The file's bookmark at the reading's position: this run's rows and rejects on top of
+        those of the runs before (`base`)."""
+        mark.offset, mark.lines, mark.sha256 = reading.position()
+        mark.rows, mark.rejected = base[0] + stats.emitted, base[1] + stats.rejected
+        return mark.to_state()
 
     def _wait(self, key: str, why: str, stat: os.stat_result, stats: FileStats) -> FileStats:
         """A file with nothing complete to read yet: bookmarked as seen (size and mtime, nothing

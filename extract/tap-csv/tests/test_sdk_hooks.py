@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from singer_sdk import Stream
 from singer_sdk.helpers import _batch
+
 from tap_csv.client import DropStream
 
 SDK = f"singer-sdk {version('singer-sdk')}"
