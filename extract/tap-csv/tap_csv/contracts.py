@@ -244,14 +244,6 @@ class Field:
             base["description"] = self.description
         return base
 
-    def parse(self, value: Any) -> Any:
-        """Typed value, None for an empty optional value; ValueError(reason) otherwise."""
-        if value is None or (isinstance(value, str) and value.strip() == ""):
-            if self.required:
-                raise ValueError(f"missing_required: {self.name} is required")
-            return None
-        return self.converter(value)
-
     def check(self, value: Any) -> Any:
         """`value` (as this field's type parses it) if it fits the field's limits and bounds,
         else ValueError("out_of_range: ...")."""
@@ -298,7 +290,6 @@ class Contract:
     primary_key: tuple[str, ...] = ()
     allow_extra_columns: bool = False
     source: str | None = None  # the YAML file, for messages
-    inferred: bool = False  # built from a header, not from a contract file
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -382,7 +373,6 @@ class Contract:
             fields=tuple(Field(name=n) for n in header if n),
             allow_extra_columns=True,
             source="(inferred from header)",
-            inferred=True,
         )
 
 
