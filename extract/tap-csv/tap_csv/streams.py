@@ -152,17 +152,12 @@ class FileStream(DropStream):
         plan = plan_read(path, stat.st_size, stat.st_mtime_ns, mark, appendable=fmt != "json")
         stats = FileStats(plan.action, plan.why)
         if plan.action == "skip":
-            if mark is not None and mark.mtime_ns != stat.st_mtime_ns:
+            if mark is not None and mark.mtime_ns != stat.st_mtime_ns:  # touched, same content
                 mark.mtime_ns, mark.size = stat.st_mtime_ns, stat.st_size
                 marks[key] = mark.to_state()
             return self._summary(key, stats)
 
-        self.time_extracted = dt.datetime.now(UTC)
-        meta = {
-            "_source_file": key,
-            "_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
-            "_extracted_at": _iso(self.time_extracted),
-        }
+        meta = self._load_metadata(key, stat)
         resume = mark if plan.action == "resume" else None
         new_mark = Bookmark(stat.st_size, stat.st_mtime_ns, 0, 0, "", format=fmt)
         new_mark.last_extracted_at = meta["_extracted_at"]
@@ -194,6 +189,15 @@ class FileStream(DropStream):
                 *(key, stat.st_size - new_mark.offset, new_mark.lines),
             )
         return self._summary(key, stats)
+
+    def _load_metadata(self, key: str, stat: os.stat_result) -> dict[str, Any]:
+        """The load metadata of the file's records; its extraction time is also their time_extracted."""
+        self.time_extracted = dt.datetime.now(UTC)
+        return {
+            "_source_file": key,
+            "_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
+            "_extracted_at": _iso(self.time_extracted),
+        }
 
     def _read(self, path: Path, fmt: str, stat: os.stat_result, plan: Plan, resume: Bookmark | None) -> Reading:
         """The reader of the file's format over its complete records: up to the last newline,
