@@ -159,16 +159,8 @@ TYPES: dict[str, tuple[Callable[[Any], Any], dict[str, Any]]] = {
     "date": (parse_date, {"type": "string", "format": "date"}),
     "timestamp": (parse_timestamp, {"type": "string", "format": "date-time"}),
 }
-ALIASES = {
-    "int": "integer",
-    "bigint": "integer",
-    "number": "decimal",
-    "numeric": "decimal",
-    "text": "string",
-    "bool": "boolean",
-    "datetime": "timestamp",
-    "date-time": "timestamp",
-}
+ALIASES = {"int": "integer", "bigint": "integer", "number": "decimal", "numeric": "decimal", "text": "string"}
+ALIASES |= {"bool": "boolean", "datetime": "timestamp", "date-time": "timestamp"}
 
 
 @dataclass(frozen=True)

@@ -53,16 +53,8 @@ class FileSpec:
 
     @classmethod
     def from_config(cls, raw: dict[str, Any]) -> FileSpec:
-        return cls(
-            entity=raw["entity"],
-            path=raw["path"],
-            keys=tuple(raw.get("keys") or ()),
-            delimiter=raw.get("delimiter") or ",",
-            quotechar=raw.get("quotechar") or '"',
-            encoding=raw.get("encoding") or "utf-8",
-            format=raw.get("format") or "auto",
-            contract=raw.get("contract"),
-        )
+        given = {name: raw[name] for name in cls.__dataclass_fields__ if raw.get(name)}  # empty: the default
+        return cls(**{**given, "keys": tuple(raw.get("keys") or ())})
 
 
 @dataclass

@@ -11,6 +11,23 @@ from tap_csv.files import FileError, NotComplete
 from tap_csv.streams import REJECTS_STREAM, FileSpec, FileStream, RejectsStream
 from tap_csv.writer import MessageWriter
 
+# One entry of `files` (MeltanoLabs tap-csv's shape, plus format and contract).
+FILE = th.ObjectType(
+    th.Property("entity", th.StringType, required=True, description="Stream (and raw table) name"),
+    th.Property(
+        "path",
+        th.StringType,
+        required=True,
+        description="A file, a folder or a glob; env vars and ${VAR:-default} expand; relative to MELTANO_PROJECT_ROOT",
+    ),
+    th.Property("keys", th.ArrayType(th.StringType), description="Key properties for the target (default: append)"),
+    th.Property("delimiter", th.StringType, default=","),
+    th.Property("quotechar", th.StringType, default='"'),
+    th.Property("encoding", th.StringType, default="utf-8", description="ASCII-compatible: utf-8, latin-1, cp1252"),
+    th.Property("format", th.StringType, default="auto", allowed_values=["auto", "csv", "json", "jsonl"]),
+    th.Property("contract", th.StringType, description="Contract YAML (default <contracts_dir>/<entity>.yml)"),
+)
+
 
 class TapCSV(Tap):
     """Reads CSV (clean or legacy-indexed), JSON array and JSON Lines files, incrementally per file."""
@@ -20,50 +37,12 @@ class TapCSV(Tap):
     message_writer_class = MessageWriter  # msgspec instead of simplejson: the same lines, less CPU
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "files",
-            th.ArrayType(
-                th.ObjectType(
-                    th.Property("entity", th.StringType, required=True, description="Stream (and raw table) name"),
-                    th.Property(
-                        "path",
-                        th.StringType,
-                        required=True,
-                        description="A file, a folder or a glob; env vars and ${VAR:-default} expand; "
-                        "relative to MELTANO_PROJECT_ROOT (else the working directory)",
-                    ),
-                    th.Property(
-                        "keys",
-                        th.ArrayType(th.StringType),
-                        description="Key properties to declare to the target (upsert). Default none: append-only raw",
-                    ),
-                    th.Property("delimiter", th.StringType, default=","),
-                    th.Property("quotechar", th.StringType, default='"'),
-                    th.Property(
-                        "encoding",
-                        th.StringType,
-                        default="utf-8",
-                        description="An ASCII-compatible encoding (utf-8, latin-1, cp1252)",
-                    ),
-                    th.Property(
-                        "format", th.StringType, default="auto", allowed_values=["auto", "csv", "json", "jsonl"]
-                    ),
-                    th.Property(
-                        "contract",
-                        th.StringType,
-                        description="Contract YAML of this entity (default <contracts_dir>/<entity>.yml)",
-                    ),
-                )
-            ),
-            required=True,
-            description="Entities to extract (MeltanoLabs tap-csv compatible shape)",
-        ),
+        th.Property("files", th.ArrayType(FILE), required=True, description="Entities to extract (MeltanoLabs shape)"),
         th.Property(
             "contracts_dir",
             th.StringType,
             default="extract/contracts",
-            description="Folder of the <entity>.yml contracts; an entity without one is read as "
-            "all-string columns from its header",
+            description="Folder of the <entity>.yml contracts; an entity without one is read as all-string columns",
         ),
         th.Property(
             "add_metadata_columns",
@@ -82,8 +61,7 @@ class TapCSV(Tap):
             "batch_messages",
             th.BooleanType,
             default=True,
-            description="With batch_config set, send BATCH files (true) or still one RECORD message per "
-            "row (false: lets a plugin that inherits a batch_config go back to records)",
+            description="false: one RECORD message per row even with a batch_config (tap-csv--records)",
         ),
     ).to_dict()
 
