@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import project
-from infinit.stack import Stack, tap_csv_batches
+from infinit.stack import Stack
 
 TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the project's load/ overrides)
     "TARGET_POSTGRES_USE_COPY": "false",
@@ -22,37 +22,12 @@ TARGET_DEFAULTS = {  # meltanolabs-target-postgres's own defaults (what the proj
 
 def variants(work: Path) -> dict[str, tuple[list[str], dict[str, str], bool]]:
     """name -> (meltano args, env overrides, stdout discarded)."""
-    batches = work / "batches"
-
-    def batch_config(fmt: str, compression: str, size: int = 100_000) -> dict[str, str]:
-        return tap_csv_batches(batches, {"format": fmt, "compression": compression}, size, prefix="bench-")
-
     records = ["run", "tap-csv--records", "target-postgres"]
     return {
         "BATCH parquet, 20k-row files (project settings)": (["run", "tap-csv", "target-postgres"], {}, False),
         "BATCH parquet, 20k-row files, stock target-postgres sink": (
             ["run", "tap-csv", "target-postgres--stock"],
             {},
-            False,
-        ),
-        "BATCH jsonl.gz, 20k-row files": (
-            ["run", "tap-csv", "target-postgres"],
-            batch_config("jsonl", "gzip", 20_000),
-            False,
-        ),
-        "BATCH jsonl.gz, 20k-row files, stock target-postgres sink": (
-            ["run", "tap-csv", "target-postgres--stock"],
-            batch_config("jsonl", "gzip", 20_000),
-            False,
-        ),
-        "BATCH jsonl.gz, 100k-row files": (
-            ["run", "tap-csv", "target-postgres"],
-            batch_config("jsonl", "gzip"),
-            False,
-        ),
-        "BATCH jsonl, no compression": (
-            ["run", "tap-csv", "target-postgres"],
-            batch_config("jsonl", "none", 20_000),
             False,
         ),
         "records (tap-csv--records)": (records, {}, False),

@@ -1,10 +1,10 @@
 """The fast path (tap-csv BATCH files) lands the same warehouse as the plain record path.
 
-Three fresh warehouses get the same demo drop; one loads it the plain way, `tap-csv--records
-target-postgres--stock` (RECORD messages into MeltanoLabs' stock sink), the others the project's
-way, `tap-csv target-postgres` (BATCH files, here 1,000 rows each so that several files travel,
-into the project's sink, load/target-postgres): Parquet files (the project's setting) and
-gzipped JSON Lines files. All then run dbt; a +1% append and an incremental EL + dbt follow.
+Two fresh warehouses get the same demo drop; one loads it the plain way, `tap-csv--records
+target-postgres--stock` (RECORD messages into MeltanoLabs' stock sink), the other the project's
+way, `tap-csv target-postgres` (Parquet BATCH files, here 1,000 rows each so that several files
+travel, into the project's sink, load/target-postgres). Both then run dbt; a +1% append and an
+incremental EL + dbt follow.
 Every mart and report table must hold the same rows, load-time columns aside.
 """
 
@@ -39,7 +39,7 @@ def load_and_build(stack: Stack, extractor: str, loader: str) -> None:
     stack.meltano("run", "dbt:build")
 
 
-ENCODINGS = {"parquet": {"format": "parquet"}, "jsonl": {"format": "jsonl", "compression": "gzip"}}
+ENCODINGS = {"parquet": {"format": "parquet"}}
 
 
 def snapshot(stack: Stack) -> dict[str, list[tuple]]:

@@ -4,7 +4,7 @@ passes every dbt model, contract and test; every other row is quarantined with i
 A drop of the values that once stopped every later run (a quantity of 3,000,000,000, product
 and client -1, a 30-digit price, 1e100, an id of 2^63, a timestamp past the year 9999 in UTC,
 a negative price), of the extremes the contract accepts, and of random rows (the strategies of
-tests/tap_csv/test_contract_properties.py, which checks the tap alone on many more) goes
+extract/tap-csv/tests/test_contract_properties.py, which checks the tap alone on many more) goes
 through `meltano run elt` into a real warehouse: the build passes, and per file, rows in =
 rows loaded + rows rejected. Bounded: each example is a whole run.
 """
@@ -15,11 +15,11 @@ import csv
 from collections import Counter
 
 import pytest
+from contract_rows import HEADER, ROWS, Value
 from hypothesis import HealthCheck, given, settings
 
 from infinit.stack import Stack
 from tests.reliability import pipeline
-from tests.tap_csv.test_contract_properties import HEADER, ROWS, Value
 
 BIG = 2**63 - 1
 # (row, accepted): the issue's poison values, refused; the contract's extremes, accepted

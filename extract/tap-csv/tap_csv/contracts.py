@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from tap_csv.files import excerpt
+
 UTC = dt.UTC
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -36,6 +38,15 @@ DECIMAL_DIGITS = 38
 
 class ContractError(Exception):
     """The contract file itself is wrong."""
+
+
+class RowRejected(Exception):
+    """A record that breaks its contract: the reason (`code: detail`) and the column."""
+
+    def __init__(self, reason: str, column: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.column = column
 
 
 def _text(value: Any, code: str) -> str:
@@ -148,16 +159,8 @@ TYPES: dict[str, tuple[Callable[[Any], Any], dict[str, Any]]] = {
     "date": (parse_date, {"type": "string", "format": "date"}),
     "timestamp": (parse_timestamp, {"type": "string", "format": "date-time"}),
 }
-ALIASES = {
-    "int": "integer",
-    "bigint": "integer",
-    "number": "decimal",
-    "numeric": "decimal",
-    "text": "string",
-    "bool": "boolean",
-    "datetime": "timestamp",
-    "date-time": "timestamp",
-}
+ALIASES = {"int": "integer", "bigint": "integer", "number": "decimal", "numeric": "decimal", "text": "string"}
+ALIASES |= {"bool": "boolean", "datetime": "timestamp", "date-time": "timestamp"}
 
 
 @dataclass(frozen=True)
@@ -233,14 +236,6 @@ class Field:
             base["description"] = self.description
         return base
 
-    def parse(self, value: Any) -> Any:
-        """Typed value, None for an empty optional value; ValueError(reason) otherwise."""
-        if value is None or (isinstance(value, str) and value.strip() == ""):
-            if self.required:
-                raise ValueError(f"missing_required: {self.name} is required")
-            return None
-        return self.converter(value)
-
     def check(self, value: Any) -> Any:
         """`value` (as this field's type parses it) if it fits the field's limits and bounds,
         else ValueError("out_of_range: ...")."""
@@ -280,110 +275,6 @@ class Field:
         return parse_and_check
 
 
-# --- whole columns (tap-csv's fast path for a block of CSV rows) ---------------------------
-# Each returns the typed column, or None when any value needs the per-value path above (a
-# blank, a sign, a space, an invalid value...): the caller then types the rows one by one, and
-# that path names the reason of each rejected row. On values they accept, they return exactly
-# what the per-value parser returns.
-
-# Hours 00-23 only: a Python that reads `24:00:00` as the next midnight keeps it on the per-value path.
-_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-_TIMESTAMP_COLUMN = re.compile(rf"{_STAMP}(?:\n{_STAMP})*")
-_DATE_COLUMN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2})*")
-
-
-def plain_integers(values: list[str]) -> bool:
-    """Every value is ASCII digits only: parse_integer's common case."""
-    joined = "".join(values)
-    return "" not in values and joined.isascii() and joined.isdigit()
-
-
-def plain_decimals(lines: str, whole: int = DECIMAL_DIGITS, places: int = DECIMAL_DIGITS) -> bool:
-    """Every value of `lines` (a column's values joined by newlines) is `[+-]digits[.digits]`,
-    with at most `whole` digits before the point (leading zeros aside) and `places` after it:
-    parse_decimal's common case, within those limits."""
-    return _decimal_lines(whole, places).fullmatch(lines) is not None
-
-
-@functools.cache
-def _decimal_lines(whole: int, places: int) -> re.Pattern[str]:
-    digits = rf"0*[0-9]{{1,{whole}}}" if whole else "0+"
-    number = rf"[+-]?{digits}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else "")
-    return re.compile(rf"{number}(?:\n{number})*")
-
-
-def _integer_column(spec: Field, values: list[str]) -> list[int] | None:
-    if not plain_integers(values):
-        return None
-    return list(map(int, values))  # parse_integer's common case, value by value
-
-
-def _decimal_column(spec: Field, values: list[str]) -> list[Decimal] | None:
-    if not plain_decimals("\n".join(values), spec.whole_digits, spec.places):
-        return None
-    return list(map(Decimal, values))
-
-
-def _timestamp_column(spec: Field, values: list[str]) -> list[str] | None:
-    """Naive `YYYY-MM-DD HH:MM:SS` (or with `T`) values, as parse_timestamp emits them."""
-    joined = "\n".join(values)
-    if not _TIMESTAMP_COLUMN.fullmatch(joined):
-        return None
-    try:
-        list(map(dt.datetime.fromisoformat, values))  # the calendar and the clock check
-    except ValueError:
-        return None
-    # `YYYY-MM-DDTHH:MM:SS+00:00` each, rewritten on the joined text (the only spaces are the
-    # date-time separators: the pattern allows no other)
-    return (joined.replace(" ", "T").replace("\n", "+00:00\n") + "+00:00").split("\n")
-
-
-def _date_column(spec: Field, values: list[str]) -> list[str] | None:
-    if not _DATE_COLUMN.fullmatch("\n".join(values)):
-        return None
-    try:
-        list(map(dt.date.fromisoformat, values))
-    except ValueError:
-        return None
-    return values
-
-
-def _string_column(spec: Field, values: list[str]) -> list[str] | None:
-    if "" in values or any(map(str.isspace, values)):
-        return None  # blank values are None or missing_required: the per-value path decides
-    return values
-
-
-COLUMN_TYPES: dict[str, Callable[[Field, list[str]], list[Any] | None]] = {
-    "integer": _integer_column,
-    "decimal": _decimal_column,
-    "timestamp": _timestamp_column,
-    "date": _date_column,
-    "string": _string_column,
-}
-
-
-def convert_column(spec: Field, values: list[str]) -> list[Any] | None:
-    """`spec`'s typed values for a column of CSV text, or None if a value needs the per-value
-    path (see above). Blank values and values out of the field's limits always do."""
-    fast = COLUMN_TYPES.get(spec.type)
-    try:
-        typed = fast(spec, values) if fast is not None else None
-        if typed is None:
-            if spec.type == "string":
-                return None
-            # the per-value parser, without a row's bookkeeping; blank values raise here too
-            return list(map(spec.converter, values))
-        if typed and spec.checked:
-            # the extremes suffice: digits are bounded by the column patterns, and the
-            # fixed-width ISO text of the timestamp and date columns sorts as time does
-            spec.check(min(typed))
-            spec.check(max(typed))
-    except ValueError:
-        return None
-    return typed
-
-
 @dataclass(frozen=True)
 class Contract:
     entity: str
@@ -391,7 +282,6 @@ class Contract:
     primary_key: tuple[str, ...] = ()
     allow_extra_columns: bool = False
     source: str | None = None  # the YAML file, for messages
-    inferred: bool = False  # built from a header, not from a contract file
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -410,6 +300,41 @@ class Contract:
     @property
     def required(self) -> list[str]:
         return [f.name for f in self.fields if f.required]
+
+    def check_header(self, names: list[str]) -> list[str]:
+        """The columns of `names` the contract ignores (allowed extra columns); ValueError naming
+        what is wrong and what was expected otherwise."""
+        expected = (
+            f"expected columns {self.names} (required: {self.required}; contract {self.source}; extra "
+            f"columns {'allowed' if self.allow_extra_columns else 'refused'})"
+        )
+        missing = [name for name in self.required if name not in names]
+        if missing:
+            raise ValueError(f"missing required column(s) {missing}; found {excerpt(names)}; {expected}")
+        extra = [name for name in names if name not in self.by_name]
+        if extra and not self.allow_extra_columns:
+            raise ValueError(f"unexpected column(s) {excerpt(extra)}; {expected}")
+        return extra
+
+    def type_record(self, values: dict[str, Any]) -> dict[str, Any]:
+        """One record's values typed field by field; RowRejected names the first bad one."""
+        record: dict[str, Any] = {}
+        for spec in self.fields:
+            value = values.get(spec.name)
+            try:
+                # non-empty values go straight to the converter (the hot path)
+                if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
+                    record[spec.name] = spec.converter(value)
+                elif spec.required:
+                    raise ValueError(f"missing_required: {spec.name} is required")
+                else:
+                    record[spec.name] = None
+            except ValueError as exc:
+                raise RowRejected(str(exc), spec.name) from exc
+        if not self.allow_extra_columns and not values.keys() <= self.by_name.keys():
+            extra = [name for name in values if name not in self.by_name]
+            raise RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
+        return record
 
     @classmethod
     def load(cls, path: Path) -> Contract:
@@ -440,7 +365,6 @@ class Contract:
             fields=tuple(Field(name=n) for n in header if n),
             allow_extra_columns=True,
             source="(inferred from header)",
-            inferred=True,
         )
 
 

@@ -1,21 +1,72 @@
-"""Resolve a configured `path` (file, folder or glob) to the files to read, and name them safely."""
+"""Drop files: find them (a file, folder or glob), refuse what is no drop, name them safely, and
+read their bytes a line at a time from where the last run stopped.
+
+Only complete records are read: up to the file's last newline (`complete_end`); a record cut
+there is left for the next run unless the file is `final` (the previous run saw it with the same
+size and mtime: nobody is writing it). The cursor keeps the byte offset, the physical line count
+and a running sha256 of every byte consumed (the bookmark's fingerprint).
+"""
 
 from __future__ import annotations
 
+import codecs
 import glob
+import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import IO, Any
 
 _DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 # Pseudo file systems: never drop folders, whatever a link or FILE_DROPS_DIR says.
 _SYSTEM = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
+CHUNK = 1 << 20  # bytes read at a time when hashing or decoding a whole part
+
+
 class FileError(Exception):
     """A file-level fault: the whole file is refused (bad header, encoding, truncated JSON, not a
     regular file inside the drop folder) or the drop folder itself is missing."""
+
+
+class NotComplete(Exception):
+    """The file holds no complete record yet (empty, or a header without its newline)."""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One entry of the `files` setting (MeltanoLabs tap-csv shape, plus format/contract)."""
+
+    entity: str
+    path: str
+    keys: tuple[str, ...] = ()
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8"
+    format: str = "auto"
+    contract: str | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any]) -> FileSpec:
+        given = {name: raw[name] for name in cls.__dataclass_fields__ if raw.get(name)}  # empty: the default
+        return cls(**{**given, "keys": tuple(raw.get("keys") or ())})
+
+
+@dataclass
+class RawRecord:
+    """One record as a reader found it: where it starts, its source text, its values by column
+    name, or a structural error (`code: detail`)."""
+
+    lineno: int
+    raw: str
+    values: dict[str, Any] | None = None
+    error: str | None = None
+    column: str | None = None
 
 
 def expand(value: str) -> str:
@@ -98,3 +149,149 @@ def resolve(value: str, suffixes: tuple[str, ...] = ()) -> list[Path]:
     wanted = (p for p in found if not p.name.startswith(".") and p.suffix.lower() not in (".tmp", ".part"))
     checked = (_checked(p, root) for p in wanted)
     return sorted((real for real in checked if real is not None), key=str)
+
+
+def detect_format(path: Path, configured: str | None) -> str:
+    if configured and configured != "auto":
+        return configured
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        # A `.json` drop is usually an array; JSON Lines saved as .json starts with `{`.
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+        return "jsonl" if head.startswith(b"{") else "json"
+    return "csv"
+
+
+def complete_end(path: Path, size: int) -> int:
+    """Offset after the last newline within the first `size` bytes (0 if there is none)."""
+    with path.open("rb") as fh:
+        end = size
+        while end > 0:
+            start = max(0, end - (1 << 16))
+            fh.seek(start)
+            found = fh.read(end - start).rfind(b"\n")
+            if found >= 0:
+                return start + found + 1
+            end = start
+    return 0
+
+
+def readable_end(path: Path, encoding: str, start: int, size: int, final: bool) -> int:
+    """Where reading from `start` stops: after the last newline, or at `size` when the file is
+    `final`; the bytes up to there decoded first (`check_encoding`)."""
+    end = size if final else complete_end(path, size)
+    check_encoding(path, encoding, start, end)
+    return end
+
+
+def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
+    """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
+    file is refused whole."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as fh:
+        fh.seek(start)
+        remaining = end - start
+        while remaining > 0 and (chunk := fh.read(min(CHUNK, remaining))):
+            remaining -= len(chunk)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                where = line + chunk.count(b"\n", 0, exc.start)
+                raise FileError(
+                    f"{shown(path)}: cannot decode as {encoding} near byte {end - remaining - len(chunk) + exc.start} "
+                    f"(line {where}{' after the resume point' if start else ''}): {exc.reason}. "
+                    f"Set `encoding` for this entity (e.g. latin-1) or fix the file."
+                ) from exc
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise FileError(f"{shown(path)}: ends with an incomplete {encoding} character") from exc
+
+
+@dataclass
+class LineCursor:
+    """Binary line reader from a byte offset up to `end`; tracks offset, line count and sha256 of
+    consumed bytes. Lines count as consumed when taken (`take`), so a record cut by `end` can be
+    left for the next run (`drop`)."""
+
+    fh: IO[bytes]
+    encoding: str
+    offset: int = 0
+    lines: int = 0
+    hasher: Any = field(default_factory=hashlib.sha256)
+    end: int = 1 << 62
+    final: bool = True  # nobody writes the file: a record cut by `end` is read as it is
+    pending: list[bytes] = field(default_factory=list)
+    pending_start: int = 1
+    ran_out: bool = False  # a reader asked for a line past `end`
+
+    def __iter__(self) -> Iterator[str]:
+        self.fh.seek(self.offset)
+        position = self.offset
+        for raw in self.fh:
+            position += len(raw)
+            if position > self.end:  # the file grew past `end` while read
+                break
+            if not self.pending:
+                self.pending_start = self.lines + 1
+            self.pending.append(raw)
+            text = raw.decode(self.encoding)
+            if self.lines + len(self.pending) == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield text
+        self.ran_out = True
+
+    def position(self) -> tuple[int, int, str]:
+        """Bytes and lines consumed, and the sha256 of those bytes."""
+        return self.offset, self.lines, self.hasher.hexdigest()
+
+    def take(self) -> tuple[int, str]:
+        """(first line number, source text) of the lines read since the last take, now consumed."""
+        data = b"".join(self.pending)
+        self.offset += len(data)
+        self.lines += len(self.pending)
+        self.pending.clear()
+        self.hasher.update(data)
+        return self.pending_start, data.decode(self.encoding).rstrip("\r\n").lstrip("\ufeff")
+
+    def cut(self) -> bool:
+        """The record just read ran into `end` while the file may still grow: leave its lines
+        unconsumed for the next run (True), or read it as it is (False)."""
+        if self.ran_out and not self.final and self.pending:
+            self.pending.clear()
+            return True
+        return False
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to its first `limit` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def excerpt(value: object, limit: int = 120) -> str:
+    """A value as an escaped (repr) excerpt for messages: a drop's line may be huge or hold control characters."""
+    return shorten(repr(value), limit)
+
+
+@dataclass
+class Reading:
+    """What a reader makes of a file: its pieces (lists of records, or CSV row blocks), and where
+    the reading stands after each piece (bytes, lines and sha256 consumed)."""
+
+    pieces: Iterator[Any]
+    position: Callable[[], tuple[int, int, str]]
+    resumable: bool = True  # False: a JSON array, whose bookmark only holds once it is read whole
+    layout: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def chunked(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    """Records in lists of `size`."""
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -5,12 +5,28 @@ from __future__ import annotations
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
-from tap_csv import files
+from tap_csv import csv_reader, files
 from tap_csv.contracts import Contract, ContractError, find_contract
-from tap_csv.readers import FileError, NotComplete, complete_end, detect_format, read_csv_layout
-from tap_csv.rejects import REJECTS_STREAM
-from tap_csv.streams import FileSpec, FileStream, RejectsStream
+from tap_csv.files import FileError, NotComplete
+from tap_csv.streams import REJECTS_STREAM, FileSpec, FileStream, RejectsStream
 from tap_csv.writer import MessageWriter
+
+# One entry of `files` (MeltanoLabs tap-csv's shape, plus format and contract).
+FILE = th.ObjectType(
+    th.Property("entity", th.StringType, required=True, description="Stream (and raw table) name"),
+    th.Property(
+        "path",
+        th.StringType,
+        required=True,
+        description="A file, a folder or a glob; env vars and ${VAR:-default} expand; relative to MELTANO_PROJECT_ROOT",
+    ),
+    th.Property("keys", th.ArrayType(th.StringType), description="Key properties for the target (default: append)"),
+    th.Property("delimiter", th.StringType, default=","),
+    th.Property("quotechar", th.StringType, default='"'),
+    th.Property("encoding", th.StringType, default="utf-8", description="ASCII-compatible: utf-8, latin-1, cp1252"),
+    th.Property("format", th.StringType, default="auto", allowed_values=["auto", "csv", "json", "jsonl"]),
+    th.Property("contract", th.StringType, description="Contract YAML (default <contracts_dir>/<entity>.yml)"),
+)
 
 
 class TapCSV(Tap):
@@ -18,54 +34,15 @@ class TapCSV(Tap):
 
     name = "tap-csv"
     package_name = "infinit-tap-csv"
-    # msgspec instead of simplejson: same lines, a third less CPU (tap_csv/writer.py).
-    message_writer_class = MessageWriter
+    message_writer_class = MessageWriter  # msgspec instead of simplejson: the same lines, less CPU
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "files",
-            th.ArrayType(
-                th.ObjectType(
-                    th.Property("entity", th.StringType, required=True, description="Stream (and raw table) name"),
-                    th.Property(
-                        "path",
-                        th.StringType,
-                        required=True,
-                        description="A file, a folder or a glob; env vars and ${VAR:-default} expand; "
-                        "relative to MELTANO_PROJECT_ROOT (else the working directory)",
-                    ),
-                    th.Property(
-                        "keys",
-                        th.ArrayType(th.StringType),
-                        description="Key properties to declare to the target (upsert). Default none: append-only raw",
-                    ),
-                    th.Property("delimiter", th.StringType, default=","),
-                    th.Property("quotechar", th.StringType, default='"'),
-                    th.Property(
-                        "encoding",
-                        th.StringType,
-                        default="utf-8",
-                        description="An ASCII-compatible encoding (utf-8, latin-1, cp1252)",
-                    ),
-                    th.Property(
-                        "format", th.StringType, default="auto", allowed_values=["auto", "csv", "json", "jsonl"]
-                    ),
-                    th.Property(
-                        "contract",
-                        th.StringType,
-                        description="Contract YAML of this entity (default <contracts_dir>/<entity>.yml)",
-                    ),
-                )
-            ),
-            required=True,
-            description="Entities to extract (MeltanoLabs tap-csv compatible shape)",
-        ),
+        th.Property("files", th.ArrayType(FILE), required=True, description="Entities to extract (MeltanoLabs shape)"),
         th.Property(
             "contracts_dir",
             th.StringType,
             default="extract/contracts",
-            description="Folder of the <entity>.yml contracts; an entity without one is read as "
-            "all-string columns from its header",
+            description="Folder of the <entity>.yml contracts; an entity without one is read as all-string columns",
         ),
         th.Property(
             "add_metadata_columns",
@@ -84,8 +61,7 @@ class TapCSV(Tap):
             "batch_messages",
             th.BooleanType,
             default=True,
-            description="With batch_config set, send BATCH files (true) or still one RECORD message per "
-            "row (false: lets a plugin that inherits a batch_config go back to records)",
+            description="false: one RECORD message per row even with a batch_config (tap-csv--records)",
         ),
     ).to_dict()
 
@@ -101,10 +77,10 @@ class TapCSV(Tap):
             raise FileError(str(exc)) from exc
         # No contract: the columns of the first CSV file's (complete) header, all optional strings.
         for path in files.resolve(spec.path):
-            if detect_format(path, spec.format) == "csv":
-                end = complete_end(path, path.stat().st_size)
+            if files.detect_format(path, spec.format) == "csv":
+                end = files.complete_end(path, path.stat().st_size)
                 try:
-                    layout = read_csv_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final=False)
+                    layout = csv_reader.read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, False)
                 except NotComplete:
                     continue
                 return Contract.from_header(spec.entity, layout.header)

@@ -1,21 +1,13 @@
 """A leaner bulk load for target-postgres 0.8.1, with the same rows (numbers keep their digits).
 
-Profiled on 1M rows of tap-csv BATCH files, the stock sink spent its time in per-value Python:
-decoding each JSON line with the standard library (floats as Decimal), building a dict per row
-through two property look-ups per value, then a dict walk per row for COPY, and, in append mode,
-COPY into a temporary table followed by `insert into <table> select * from <temp table>`.
-
-This sink decodes a whole batch file with msgspec straight into one struct per line whose fields
-are the table's columns in order (floats still Decimal, a missing key None), takes each row as a
-tuple of them in C, and sends the tuples to the same COPY statement. In append mode (no key
-properties) it COPYs into the table itself, in the batch's one transaction: the temporary table
-held the same rows only to be copied once more. Upserts keep the stock temp table and merge.
-Numbers reach COPY as the decoded Decimals, not through stock's float (see `_copy_rows`).
-Everything else (table creation and evolution, one transaction per batch, the "Inserting with
-SQL" log line) is the stock code.
-
-Parquet batch files (tap-csv's default) skip Python per value altogether: pyarrow reads a
-file's typed columns and writes them as CSV, which COPY takes as it is (`CsvRows`).
+Parquet batch files (tap-csv's BATCH format) skip Python per value altogether: pyarrow reads a
+file's typed columns and writes them as CSV, which COPY takes as it is (`CsvRows`). In append
+mode (no key properties) the sink COPYs into the table itself, in the batch's one transaction,
+where stock COPYs into a temporary table and then copies those rows once more. RECORD messages
+reach COPY as one tuple per row; numbers as the Decimals they were decoded to, not through
+stock's float (see `_copy_rows`). Upserts keep the stock temp table and merge. Everything else
+(table creation and evolution, one transaction per batch, the "Inserting with SQL" log line)
+is the stock code.
 
 Two additions: each tap-csv table gets a BRIN index on its load time, kept summarised at the
 end of every load (`LoadTimeIndex`), so that staging reads a load's new rows without scanning
@@ -25,12 +17,9 @@ tap's current names when its stream starts (`rename_legacy_metadata`).
 
 from __future__ import annotations
 
-import gzip
 import typing as t
 from collections import deque
-from decimal import Decimal
 
-import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -41,14 +30,9 @@ from singer_sdk.helpers._batch import BatchFileFormat, StorageTarget
 from target_postgres.sinks import PostgresSink
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
 
     from singer_sdk.helpers._batch import BaseBatchFileEncoding
-
-T = t.TypeVar("T")
-
-# Floats as Decimal, as singer-sdk's deserialize_json does: prices keep their exact digits.
-DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
 
 def exact_numeric(column_type: sqlalchemy.types.TypeEngine) -> bool:
@@ -61,26 +45,6 @@ def value_processors(columns: list[sqlalchemy.Column], dialect: sqlalchemy.engin
     dumped), or None. Numeric columns get none: COPY takes the Decimal's own digits, where the
     type's processor would turn each one into a float (see `FastCopySink._copy_rows`)."""
     return [None if exact_numeric(column.type) else column.type.bind_processor(dialect) for column in columns]
-
-
-class ColumnRows(list):  # type: ignore[type-arg]
-    """Rows already decoded as tuples in the order of the table's columns."""
-
-
-class RowDecoder:
-    """JSON Lines to tuples in column order: msgspec decodes each object into a struct whose
-    fields are the columns (keys that are not columns are skipped, missing ones are None)."""
-
-    def __init__(self, names: list[str]) -> None:
-        fields = [(f"c{index}", object, None) for index in range(len(names))]
-        rename = {f"c{index}": str(name) for index, name in enumerate(names)}  # not quoted_name
-        # gc=False: decoded JSON values cannot form a reference cycle; ~20% faster decoding
-        row = msgspec.defstruct("Row", fields, rename=rename, gc=False)
-        self.names = names
-        self._decoder = msgspec.json.Decoder(row, float_hook=Decimal)
-
-    def rows(self, payload: bytes) -> ColumnRows:
-        return ColumnRows(map(msgspec.structs.astuple, self._decoder.decode_lines(payload)))
 
 
 CSV_TYPES = (
@@ -232,10 +196,9 @@ def _scalar(connection: sqlalchemy.engine.Connection, sql: str, **params: t.Any)
 
 
 class FastCopySink(PostgresSink):
-    """PostgresSink with msgspec decoding of JSON Lines batch files, tuple rows for COPY, and
-    appends straight into the table; raw tables indexed by load time."""
+    """PostgresSink with Parquet batch files COPYed as CSV, tuple rows for COPY, and appends
+    straight into the table; raw tables indexed by load time."""
 
-    _row_decoder: RowDecoder | None = None
     _checked_table: sqlalchemy.Table | None = None
 
     def setup(self) -> None:
@@ -261,35 +224,20 @@ class FastCopySink(PostgresSink):
         super().clean_up()
 
     def process_batch_files(self, encoding: BaseBatchFileEncoding, files: Sequence[str]) -> None:
-        """JSON Lines files (gzip or plain) decoded with msgspec; Parquet files COPYed as CSV
-        when appended over COPY; other formats and modes as stock."""
-        if encoding.format == BatchFileFormat.PARQUET and self.append_only and self.config["use_copy"]:
-            self._process_parquet_files(files)
-            return
-        if encoding.format != BatchFileFormat.JSONL:
+        """Parquet files appended over COPY: each file as one batch of CSV rows (`CsvRows`), or the
+        stock way when it has nested columns or the table has a column whose type converts its
+        values (JSON). Other formats and modes: stock."""
+        if encoding.format != BatchFileFormat.PARQUET or not self.append_only or not self.config["use_copy"]:
             super().process_batch_files(encoding, files)
             return
-        names = [column.name for column in self.column_representation(self.schema)]
-        if self._row_decoder is None or self._row_decoder.names != names:
-            self._row_decoder = RowDecoder(names)
-        gzipped = encoding.compression == "gzip"
-
-        def whole(raw: t.IO[bytes]) -> bytes:  # one file is one batch (20k rows from tap-csv): decoded in one call
-            return gzip.decompress(raw.read()) if gzipped else raw.read()
-
-        for payload in self._read_batch_files(files, whole):
-            # COPY takes the tuples; the stock INSERT path (use_copy: false) takes dicts.
-            rows = self._row_decoder.rows(payload) if self.config["use_copy"] else DECODER.decode_lines(payload)
-            self.record_counter_metric.increment(len(rows))
-            self.process_batch({"records": rows})
-
-    def _process_parquet_files(self, files: Sequence[str]) -> None:
-        """Each file as one batch of CSV rows (`CsvRows`), or the stock way when it has nested
-        columns or the table has a column whose type converts its values (JSON)."""
         columns = self.column_representation(self.schema)
         names = [column.name for column in columns]
         plain = not any(value_processors(columns, self.connector._engine.dialect))
-        for table in self._read_batch_files(files, pq.read_table):
+        storage = self.batch_config.storage if self.batch_config else None
+        for path in files:
+            head, tail = StorageTarget.split_url(path)
+            with (storage or StorageTarget.from_url(head)).open(tail, mode="rb") as raw:
+                table = pq.read_table(raw)
             if plain and CsvRows.convertible(table, names):
                 records: t.Any = CsvRows(table, names, bool(self.connector.sanitize_null_text_characters))
                 count = records.count
@@ -298,15 +246,6 @@ class FastCopySink(PostgresSink):
                 count = len(records)
             self.record_counter_metric.increment(count)
             self.process_batch({"records": records})
-
-    def _read_batch_files(self, files: Sequence[str], read: t.Callable[[t.IO[bytes]], T]) -> Iterator[T]:
-        """What `read` makes of each batch file of a BATCH message (the file closed by then)."""
-        storage = self.batch_config.storage if self.batch_config else None
-        for path in files:
-            head, tail = StorageTarget.split_url(path)
-            with (storage or StorageTarget.from_url(head)).open(tail, mode="rb") as raw:
-                content = read(raw)
-            yield content
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Append mode: COPY into the table itself, in one transaction. Upserts: stock.
@@ -359,9 +298,7 @@ class FastCopySink(PostgresSink):
             return True
         columns = self.column_representation(schema)
         names = [column.name for column in columns]
-        rows: Iterable[tuple[t.Any, ...]] = (
-            records if isinstance(records, ColumnRows) else [tuple(map(record.get, names)) for record in records]
-        )
+        rows: Iterable[tuple[t.Any, ...]] = [tuple(map(record.get, names)) for record in records]
         if self.connector.sanitize_null_text_characters:
             clean = self.sanitize_null_text_characters
             rows = [tuple(map(clean, row)) for row in rows]

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tap_csv.readers import CHUNK
+from tap_csv.files import CHUNK
 
 
 @dataclass

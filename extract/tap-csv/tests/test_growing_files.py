@@ -20,9 +20,9 @@ from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tap_csv import streams
+from tap_runs import run_tap
 
-from tests.tap_csv.conftest import run_tap
+from tap_csv import streams
 
 CONTRACT = """entity: notes
 primary_key: [id]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from singer_sdk.testing import get_tap_test_class
-from tap_csv.tap import TapCSV
+from tap_runs import CONTRACTS
 
-from tests.tap_csv.conftest import CONTRACTS
+from tap_csv.tap import TapCSV
 
 SAMPLES = Path(__file__).parent / "samples"
 

@@ -7,23 +7,17 @@ time through the contract), which every other test of tap-csv pins down.
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from tap_csv import parquet, streams
-from tap_csv.readers import CsvLayout, LineCursor, RawRecord, csv_records
+from tap_runs import HEADER, config_for, parquet_run, row_by_row, run_tap, without_extraction_time
 
-from tests.tap_csv.conftest import Run, config_for, run_tap
+from tap_csv import columns, csv_reader, streams
+from tap_csv.files import RawRecord
 
-HEADER = "transaction_id,product_id,client_id,quantity,price,timestamp"
 CLEAN = [
     f"{i},{100 + i},{200 + i % 7},{1 + i % 3},{i}.{i % 100:02d},2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00"
     for i in range(1, 41)
@@ -54,13 +48,6 @@ TRICKY = [
 ]
 
 
-def row_by_row(
-    cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar: str, size: int
-) -> Iterator[list[RawRecord]]:
-    """The reference reading: every record from csv_records, typed one at a time."""
-    yield list(csv_records(cursor, layout, delimiter, quotechar))
-
-
 def extract(config: dict[str, Any]) -> tuple[list[dict], list[dict], dict]:
     """Records, rejects and bookmarks of two tap runs, without the runs' timestamps (the second
     run finds the file unchanged and reads its last line, which has no newline)."""
@@ -84,7 +71,7 @@ def test_blocks_give_what_row_by_row_gives(
     (drops / "transactions.csv").write_bytes(("\n".join([HEADER, *lines])).encode())
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
     with monkeypatch.context() as patch:
-        patch.setattr(streams, "csv_blocks", row_by_row)
+        patch.setattr(csv_reader, "csv_blocks", row_by_row)
         expected = extract(config)
     monkeypatch.setattr(streams, "CHUNK_ROWS", size)
     assert extract(config) == expected
@@ -106,7 +93,7 @@ def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.Monkey
     (drops / "notes.csv").write_text("id,note\n1,first\n2,\n3,   \n4,last\n5,x\n")
     config = config_for({"entity": "notes", "path": str(drops / "notes*.csv")})
     with monkeypatch.context() as patch:
-        patch.setattr(streams, "csv_blocks", row_by_row)
+        patch.setattr(csv_reader, "csv_blocks", row_by_row)
         expected = extract(config)
     for size in (1, 2, 10_000):
         monkeypatch.setattr(streams, "CHUNK_ROWS", size)
@@ -115,15 +102,15 @@ def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.Monkey
 
 
 def lines_typed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The line numbers the per-row typing sees from now on (a spy on FileStream._typed_row)."""
+    """The line numbers the per-row typing sees from now on (a spy on FileStream._type_row)."""
     per_row: list[int] = []
-    typed_row = streams.FileStream._typed_row
+    typed_row = streams.FileStream._type_row
 
     def spy(self: streams.FileStream, path: Path, raw: RawRecord, *args: Any) -> dict | None:
         per_row.append(raw.lineno)
         return typed_row(self, path, raw, *args)
 
-    monkeypatch.setattr(streams.FileStream, "_typed_row", spy)
+    monkeypatch.setattr(streams.FileStream, "_type_row", spy)
     return per_row
 
 
@@ -138,55 +125,6 @@ def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pyte
     assert [r["_source_lineno"] for r in records] == list(range(2, 42))
     (mark,) = marks.values()
     assert (mark["rows"], mark["lines"], mark["offset"]) == (40, 41, (drops / "transactions.csv").stat().st_size)
-
-
-def test_batch_files_hold_what_the_records_hold(drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The BATCH path writes the blocks' records as msgspec structs: the same JSON objects, keys
-    in the same order, as the record path's dicts."""
-    (drops / "transactions.csv").write_bytes(("\n".join([HEADER, *TRICKY])).encode())
-    config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
-    monkeypatch.setattr(streams, "CHUNK_ROWS", 7)
-    records = run_tap(config)
-    batch_config = {
-        "encoding": {"format": "jsonl", "compression": "gzip"},
-        "storage": {"root": f"file://{tmp_path / 'batches'}", "prefix": "t-"},
-        "batch_size": 10,
-    }
-    batched = run_tap({**config, "batch_config": batch_config})
-    rows = []
-    for message in batched.messages:
-        if message["type"] == "BATCH" and message["stream"] == "transactions":
-            for url in message["manifest"]:
-                with gzip.open(url.removeprefix("file://"), "rt") as fh:
-                    rows += [json.loads(line, parse_float=Decimal) for line in fh]
-
-    def keys_and_values(row: dict) -> list[tuple[str, Any]]:
-        return [(k, v) for k, v in row.items() if k != "_extracted_at"]
-
-    assert [keys_and_values(r) for r in rows] == [keys_and_values(r) for r in records.rows("transactions")]
-    assert len(rows) == 39  # a repeated key is a later version, not a reject; the last line has no newline
-    assert batched.rows("file_rejects") and len(batched.rows("file_rejects")) == len(records.rows("file_rejects"))
-
-
-def parquet_run(config: dict[str, Any], root: Path, size: int) -> tuple[Run, list[pa.Table]]:
-    """A tap run writing Parquet BATCH files of `size` rows under `root`, and its transactions files."""
-    batch_config = {
-        "encoding": {"format": "parquet"},
-        "storage": {"root": f"file://{root}", "prefix": "t-"},
-        "batch_size": size,
-    }
-    run = run_tap({**config, "batch_config": batch_config})
-    urls = [
-        url
-        for message in run.messages
-        if message["type"] == "BATCH" and message["stream"] == "transactions"
-        for url in message["manifest"]
-    ]
-    return run, [pq.read_table(url.removeprefix("file://")) for url in urls]
-
-
-def without_extraction_time(row: dict) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "_extracted_at"}
 
 
 def test_parquet_batch_files_hold_what_the_records_hold(
@@ -211,7 +149,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Leading zeros in integer columns and a sign or leading zeros on prices are plain values:
-    the Parquet path types those blocks in C (parquet.block_column), and lands what the
+    the Parquet path types those blocks in C (columns.arrow_column), and lands what the
     record path gives, row for row, in a decimal column of the digits the values need."""
     odd = [
         f"{i},0{100 + i},00{200 + i % 7},0{1 + i % 3},"  # integers with leading zeros
@@ -225,7 +163,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     records = run_tap(config)
     per_row = lines_typed_one_by_one(monkeypatch)
     in_c: list[str] = []
-    typed_in_c = parquet.block_column
+    typed_in_c = columns.arrow_column
 
     def block_spy(spec: Any, values: list[str]) -> Any:
         array = typed_in_c(spec, values)
@@ -233,7 +171,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
             in_c.append(spec.name)
         return array
 
-    monkeypatch.setattr(parquet, "block_column", block_spy)
+    monkeypatch.setattr(columns, "arrow_column", block_spy)
     _, tables = parquet_run(config, tmp_path / "batches", 20)
     rows = [row for table in tables for row in table.to_pylist()]
     assert per_row == []  # every block took the column path

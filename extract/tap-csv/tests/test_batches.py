@@ -1,9 +1,7 @@
-"""tap-csv's own BATCH writers (JSON Lines, Parquet) and its clean-up of finished runs' files."""
+"""tap-csv's Parquet BATCH writer and its clean-up of finished runs' files."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import time
 from decimal import Decimal
@@ -13,21 +11,36 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from singer_sdk.helpers._batch import BatchConfig
-from tap_csv.batches import STALE_AFTER_SECONDS, remove_stale_batches, write_jsonl_batches
-from tap_csv.columns import RecordColumns
-from tap_csv.contracts import Field, convert_column
-from tap_csv.parquet import ParquetBatchError, block_column, decimal_array, write_parquet_batches
+
+from tap_csv.columns import Columns, arrow_column, python_column
+from tap_csv.contracts import Field
+from tap_csv.writer import (
+    STALE_AFTER_SECONDS,
+    ParquetBatchError,
+    decimal_array,
+    remove_stale_batches,
+    write_parquet_batches,
+)
 
 RECORDS = [
     {"transaction_id": i, "price": Decimal(f"{i}.10"), "timestamp": "2024-01-01T00:00:00+00:00", "note": None}
     for i in range(1, 26)
 ]
-# The stream hands the writer lists of records of any size (a block of lines each), even empty.
-CHUNKS = [RECORDS[:7], RECORDS[7:8], [], RECORDS[8:23], RECORDS[23:]]
 
 
-def config(root: Path, compression: str | None, size: int, fmt: str = "jsonl") -> BatchConfig:
-    encoding: dict[str, object] = {"format": fmt}
+def rows(records: list[dict]) -> Columns:
+    """Records typed one by one, as the stream hands them over."""
+    chunk = Columns([], [])
+    chunk.rows.extend(records)
+    return chunk
+
+
+# The stream hands the writer pieces of any size (a block of lines each), even empty.
+CHUNKS = [rows(RECORDS[:7]), rows(RECORDS[7:8]), rows([]), rows(RECORDS[8:23]), rows(RECORDS[23:])]
+
+
+def parquet_config(root: Path, compression: str | None, size: int) -> BatchConfig:
+    encoding: dict[str, object] = {"format": "parquet"}
     if compression:
         encoding["compression"] = compression
     return BatchConfig.from_dict(
@@ -35,48 +48,20 @@ def config(root: Path, compression: str | None, size: int, fmt: str = "jsonl") -
     )
 
 
-def read_manifest(manifest: list[str]) -> list[dict[str, object]]:
-    (url,) = manifest
-    path = Path(url.removeprefix("file://"))
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return [json.loads(line, parse_float=Decimal) for line in data.decode().splitlines()]
-
-
-def test_gzip_files_of_batch_size_rows_hold_every_record_exactly_in_order(tmp_path: Path) -> None:
-    manifests = list(write_jsonl_batches(CHUNKS, config(tmp_path, "gzip", 10), "tap-csv", "transactions"))
-    assert [len(read_manifest(m)) for m in manifests] == [10, 10, 5]
-    assert [r for m in manifests for r in read_manifest(m)] == RECORDS  # decimals exact, nulls kept
-    assert all(m[0].startswith(f"file://{tmp_path}/p-tap-csv--transactions-") for m in manifests)
-    assert all(m[0].endswith(".json.gz") for m in manifests)
-
-
-def test_uncompressed_when_asked(tmp_path: Path) -> None:
-    (manifest,) = write_jsonl_batches(CHUNKS, config(tmp_path, None, 100), "tap-csv", "transactions")
-    assert manifest[0].endswith(".json")
-    assert read_manifest(manifest) == RECORDS
-
-
-def test_no_records_no_file(tmp_path: Path) -> None:
-    assert list(write_jsonl_batches([[], []], config(tmp_path, "gzip", 10), "tap-csv", "transactions")) == []
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_stale_files_of_this_stream_only_are_removed(tmp_path: Path) -> None:
     old = time.time() - STALE_AFTER_SECONDS - 60
     names = {
-        "p-tap-csv--transactions-a-1.json.gz": old,  # a finished run's file: removed
-        "p-tap-csv--transactions-b-1.json.gz": time.time(),  # maybe still being read: kept
-        "p-tap-csv--clients-c-1.json.gz": old,  # another stream's: kept
+        "p-tap-csv--transactions-a-1.parquet": old,  # a finished run's file: removed
+        "p-tap-csv--transactions-b-1.parquet": time.time(),  # maybe still being read: kept
+        "p-tap-csv--clients-c-1.parquet": old,  # another stream's: kept
         "notes.txt": old,  # not a batch file: kept
     }
     for name, mtime in names.items():
         (tmp_path / name).write_bytes(b"x")
         os.utime(tmp_path / name, (mtime, mtime))
     assert remove_stale_batches(tmp_path, "p-tap-csv--transactions-") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names) - {"p-tap-csv--transactions-a-1.json.gz"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(names) - {"p-tap-csv--transactions-a-1.parquet"})
 
-
-# --- Parquet (tap_csv/parquet.py) --------------------------------------------------------------
 
 SCHEMA = {
     "properties": {
@@ -86,10 +71,6 @@ SCHEMA = {
         "note": {"type": ["string", "null"]},
     }
 }
-
-
-def parquet_config(root: Path, compression: str | None, size: int) -> BatchConfig:
-    return config(root, compression, size, "parquet")
 
 
 def read_parquet(manifest: list[str]) -> pa.Table:
@@ -123,10 +104,10 @@ def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
     """The stream hands over typed columns (a block typed by column) and dicts (rows typed one by
     one): in any order of names, with names the schema lacks (ignored) or without some (null)."""
     names = ["note", "price", "transaction_id", "_source_lineno"]  # no timestamp, one extra
-    block = RecordColumns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
+    block = Columns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
     block.append({**RECORDS[12], "_source_lineno": 8})  # a row typed one by one after the block
     (manifest,) = write_parquet_batches(
-        [block, RECORDS[13:15], [], RecordColumns(["note", "price"], [[], []]), RECORDS[15:]],
+        [block, rows(RECORDS[13:15]), rows([]), Columns(["note", "price"], [[], []]), rows(RECORDS[15:])],
         parquet_config(tmp_path, None, 100),
         "tap-csv",
         "transactions",
@@ -153,16 +134,16 @@ def test_block_columns_typed_in_c_write_what_the_python_path_writes(
     Parquet column, type and values, as the contract's Python values give, whole or mixed with
     rows typed one by one (appended)."""
     schema = {"properties": {field.name: field.json_schema()}}
-    python = convert_column(field, values)
-    arrow = block_column(field, values)
+    python = python_column(field, values)
+    arrow = arrow_column(field, values)
     assert python is not None and arrow is not None
 
-    def written(block: RecordColumns) -> pa.Table:
+    def written(block: Columns) -> pa.Table:
         (manifest,) = write_parquet_batches([block], parquet_config(tmp_path, None, 100), "t", "s", schema)
         return read_parquet(manifest)
 
-    assert written(RecordColumns([field.name], [arrow])).equals(written(RecordColumns([field.name], [python])))
-    mixed = RecordColumns([field.name], [arrow])
+    assert written(Columns([field.name], [arrow])).equals(written(Columns([field.name], [python])))
+    mixed = Columns([field.name], [arrow])
     mixed.append({field.name: python[0]})
     assert written(mixed).column(0).to_pylist() == [*python, python[0]]
 
@@ -185,7 +166,7 @@ def test_block_columns_typed_in_c_write_what_the_python_path_writes(
     ],
 )
 def test_block_columns_leave_every_other_case_to_the_python_path(field: Field, values: list[str]) -> None:
-    assert block_column(field, values) is None
+    assert arrow_column(field, values) is None
 
 
 @pytest.mark.parametrize(
@@ -208,7 +189,8 @@ def test_numbers_are_exact_decimals_of_the_digits_they_need(values: list, kind: 
 def test_a_number_parquet_cannot_hold_exactly_is_an_error_naming_the_stream(tmp_path: Path, value: object) -> None:
     schema = {"properties": {"amount": {"type": ["number", "null"]}}}
     with pytest.raises(ParquetBatchError, match="stream prices: "):
-        list(write_parquet_batches([[{"amount": value}]], parquet_config(tmp_path, None, 10), "t", "prices", schema))
+        chunks = [rows([{"amount": value}])]
+        list(write_parquet_batches(chunks, parquet_config(tmp_path, None, 10), "t", "prices", schema))
 
 
 def test_stale_parquet_files_are_removed_too(tmp_path: Path) -> None:

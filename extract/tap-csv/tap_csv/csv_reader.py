@@ -1,155 +1,60 @@
-"""Readers for the file formats: CSV (clean or legacy-indexed), JSON array, JSON Lines.
+"""The CSV reader: a clean CSV, the legacy export whose data rows carry an unnamed leading index,
+or rows that end with a trailing delimiter.
 
-Readers yield `RawRecord`s: the source text of one record, the physical line where it
-starts, and its values by column name (or a structural error such as a wrong value
-count). Typing against the contract happens in the stream, so every format shares it.
-
-Line-based formats (CSV, JSON Lines) are read as bytes from a byte offset, so a grown
-file is read from where the last run stopped; the cursor keeps the byte offset, the
-physical line count and a running sha256 of every byte consumed (the state fingerprint).
-Only complete records are read: up to the file's last newline (`complete_end`), and a CSV
-record whose quoted value is still open there waits too, unless the file is `final` (the
-previous run saw it with the same size and mtime: nobody is writing it).
+Lines are read as bytes from a byte offset (a grown file from where the last run stopped). A run
+of lines without a quote or a bare CR (nearly every export) comes as one `RowBlock`, split at C
+speed into its columns of text; any other run goes through `csv.reader`, record by record.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice, repeat
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from tap_csv.files import FileError, shown
-from tap_csv.rejects import excerpt
-
-CHUNK = 1 << 20
+from tap_csv.files import FileError, FileSpec, LineCursor, NotComplete, RawRecord, Reading, excerpt, readable_end, shown
 
 
-class NotComplete(Exception):
-    """The file holds no complete record yet (empty, or a header without its newline)."""
+def read(
+    path: Path,
+    spec: FileSpec,
+    start: tuple[int, int, Any] | None,
+    size: int,
+    final: bool,
+    check_header: Callable[[list[str]], None],
+    rows: int,
+) -> Reading:
+    """The data records of `path` from `start` (offset, lines, sha256 state; None: after the
+    header), `rows` lines at a time, up to its last newline (its `size` when `final`).
+    NotComplete: no complete header yet."""
+    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
+    layout = read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final)
+    check_header(layout.header)
+    handle = path.open("rb")
+    if start is None:
+        cursor = LineCursor(handle, spec.encoding, layout.header_end, layout.header_lines, layout.header_hasher)
+    else:
+        cursor = LineCursor(handle, spec.encoding, *start)
+    cursor.end, cursor.final = end, final
 
+    def pieces() -> Iterator[RowBlock | list[RawRecord]]:
+        with handle:
+            yield from csv_blocks(cursor, layout, spec.delimiter, spec.quotechar, rows)
 
-@dataclass
-class RawRecord:
-    lineno: int  # physical line (1-based) where the record starts
-    raw: str  # the record's source text, for the rejects stream
-    values: dict[str, Any] | None = None
-    error: str | None = None  # "code: detail" when the record is structurally broken
-    column: str | None = None
-
-
-def detect_format(path: Path, configured: str | None) -> str:
-    if configured and configured != "auto":
-        return configured
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".json":
-        # A `.json` drop is usually an array; JSON Lines saved as .json starts with `{`.
-        with path.open("rb") as fh:
-            head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
-        return "jsonl" if head.startswith(b"{") else "json"
-    return "csv"
-
-
-def complete_end(path: Path, size: int) -> int:
-    """Offset after the last newline within the first `size` bytes (0 if there is none)."""
-    with path.open("rb") as fh:
-        end = size
-        while end > 0:
-            start = max(0, end - (1 << 16))
-            fh.seek(start)
-            found = fh.read(end - start).rfind(b"\n")
-            if found >= 0:
-                return start + found + 1
-            end = start
-    return 0
-
-
-def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
-    """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
-    file is refused whole."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    line = 1
-    with path.open("rb") as fh:
-        fh.seek(start)
-        remaining = end - start
-        while remaining > 0 and (chunk := fh.read(min(CHUNK, remaining))):
-            remaining -= len(chunk)
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                where = line + chunk.count(b"\n", 0, exc.start)
-                raise FileError(
-                    f"{shown(path)}: cannot decode as {encoding} near byte {end - remaining - len(chunk) + exc.start} "
-                    f"(line {where}{' after the resume point' if start else ''}): {exc.reason}. "
-                    f"Set `encoding` for this entity (e.g. latin-1) or fix the file."
-                ) from exc
-            line += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise FileError(f"{shown(path)}: ends with an incomplete {encoding} character") from exc
-
-
-@dataclass
-class LineCursor:
-    """Binary line reader from a byte offset up to `end`; tracks offset, line count and sha256 of
-    consumed bytes. Lines count as consumed when taken (`take`), so a record cut by `end` can be
-    left for the next run (`drop`)."""
-
-    fh: IO[bytes]
-    encoding: str
-    offset: int = 0
-    lines: int = 0
-    hasher: Any = field(default_factory=hashlib.sha256)
-    end: int = 1 << 62
-    final: bool = True  # nobody writes the file: a record cut by `end` is read as it is
-    pending: list[bytes] = field(default_factory=list)
-    pending_start: int = 1
-    ran_out: bool = False  # a reader asked for a line past `end`
-
-    def __iter__(self) -> Iterator[str]:
-        self.fh.seek(self.offset)
-        position = self.offset
-        for raw in self.fh:
-            position += len(raw)
-            if position > self.end:  # the file grew past `end` while read
-                break
-            if not self.pending:
-                self.pending_start = self.lines + 1
-            self.pending.append(raw)
-            text = raw.decode(self.encoding)
-            if self.lines + len(self.pending) == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield text
-        self.ran_out = True
-
-    def take(self) -> tuple[int, str]:
-        """(first line number, source text) of the lines read since the last take, now consumed."""
-        data = b"".join(self.pending)
-        self.offset += len(data)
-        self.lines += len(self.pending)
-        self.pending.clear()
-        self.hasher.update(data)
-        return self.pending_start, data.decode(self.encoding).rstrip("\r\n").lstrip("\ufeff")
-
-    def cut(self) -> bool:
-        """The record just read ran into `end` while the file may still grow: leave its lines
-        unconsumed for the next run (True), or read it as it is (False)."""
-        if self.ran_out and not self.final and self.pending:
-            self.pending.clear()
-            return True
-        return False
-
-
-# --- CSV ------------------------------------------------------------------------------
+    named = len(layout.header)
+    warnings = [
+        f"legacy shape: the header names {named} columns but data rows carry {named + 1} values; "
+        "dropping the unnamed leading index column"
+    ] * layout.legacy
+    warnings += [
+        f"every data row ends with a trailing delimiter ({named + 1} values under {named} column names, "
+        "the last one empty): ignoring that empty value"
+    ] * layout.trailing
+    shape = "legacy" if layout.legacy else "trailing" if layout.trailing else "clean"
+    return Reading(pieces(), cursor.position, layout=shape, warnings=warnings)
 
 
 @dataclass(frozen=True)
@@ -158,7 +63,7 @@ class CsvLayout:
     legacy: bool  # data rows carry an unnamed leading index column
     header_end: int  # byte offset after the header
     header_lines: int  # physical lines of the header
-    header_sha256: str  # fingerprint state of the header bytes (see LineCursor.hasher)
+    header_hasher: Any  # sha256 state after the header bytes (see LineCursor.hasher)
     trailing: bool = False  # every data row ends with a delimiter: an empty last value
 
     @property
@@ -172,7 +77,7 @@ class CsvLayout:
         return f"{self.width} values ({' + '.join(extra)})"
 
 
-def read_csv_layout(
+def read_layout(
     path: Path, encoding: str, delimiter: str, quotechar: str, end: int = 1 << 62, final: bool = True
 ) -> CsvLayout:
     """Header and shape of a CSV file, from its header and first 200 data rows (up to `end`).
@@ -221,7 +126,7 @@ def read_csv_layout(
         raise FileError(f"{shown(path)}: the header has an empty column name: {excerpt(header)}")
     if len(set(header)) != len(header):
         raise FileError(f"{shown(path)}: the header repeats a column name: {excerpt(header)}")
-    return CsvLayout(header, legacy, header_end, header_lines, header_state.hexdigest(), trailing)
+    return CsvLayout(header, legacy, header_end, header_lines, header_state, trailing)
 
 
 def _sample_rows(reader: Iterator[list[str]], count: int) -> Iterator[list[str]]:
@@ -349,93 +254,3 @@ def csv_blocks(
         # Empty only when csv_records reached the end of the file (blank lines): the next read
         # finds no line and returns.
         yield records
-
-
-# --- JSON -----------------------------------------------------------------------------
-
-
-def _json_int(text: str) -> int | Decimal:
-    """A JSON integer: an int, or a Decimal past the digits Python turns into an int (the
-    contract then rejects it as out of range instead of the decoder raising)."""
-    return int(text) if len(text) <= 4000 else Decimal(text)
-
-
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_int=_json_int)
-
-
-def jsonl_records(cursor: LineCursor) -> Iterator[RawRecord]:
-    for line in cursor:
-        lineno, raw = cursor.take()
-        if not line.strip():
-            continue
-        try:
-            value = _loads(line)
-        except json.JSONDecodeError as exc:
-            yield RawRecord(lineno, raw, error=f"invalid_json: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(value, dict):
-            yield RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
-            continue
-        yield RawRecord(lineno, raw, value)
-
-
-def json_array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord]:
-    """Every element of a JSON array file, with the line where it starts and its source text.
-
-    The whole file is parsed before anything is emitted, so a truncated file is refused
-    whole. (Large feeds should use JSON Lines, which streams and resumes.)
-    """
-    text = data.decode(encoding).lstrip("\ufeff")
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
-    pos, line, counted = 0, 1, 0
-
-    def skip_ws(at: int) -> int:
-        while at < len(text) and text[at] in " \t\r\n":
-            at += 1
-        return at
-
-    def line_of(at: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, at)
-        counted = at
-        return line
-
-    def fail(at: int, expected: str) -> FileError:
-        where = line_of(min(at, len(text)))
-        found = "end of file (truncated?)" if at >= len(text) else excerpt(text[at : at + 20])
-        return FileError(f"{shown(path)}: invalid JSON at line {where}: expected {expected}, found {found}")
-
-    pos = skip_ws(pos)
-    if pos >= len(text) or text[pos] != "[":
-        raise fail(pos, "a JSON array of objects starting with '['")
-    pos = skip_ws(pos + 1)
-    records: list[RawRecord] = []
-    if pos < len(text) and text[pos] == "]":
-        pos += 1
-    else:
-        while True:
-            start = pos
-            try:
-                value, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                raise fail(exc.pos, f"a JSON value ({exc.msg})") from exc
-            lineno = line_of(start)
-            raw = text[start:pos]
-            if isinstance(value, dict):
-                records.append(RawRecord(lineno, raw, value))
-            else:
-                records.append(
-                    RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
-                )
-            pos = skip_ws(pos)
-            if pos < len(text) and text[pos] == ",":
-                pos = skip_ws(pos + 1)
-                continue
-            if pos < len(text) and text[pos] == "]":
-                pos += 1
-                break
-            raise fail(pos, "',' or ']'")
-    if skip_ws(pos) != len(text):
-        raise fail(skip_ws(pos), "end of file after the closing ']'")
-    return records

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from singer_sdk.singerlib.encoding.simple import SimpleSingerWriter
 from singer_sdk.singerlib.messages import RecordMessage
+
 from tap_csv.writer import MessageWriter
 
 MESSAGE = RecordMessage(

@@ -1,20 +1,19 @@
 """The project's target-postgres sink lands exactly what MeltanoLabs' stock sink lands.
 
-The same tap output (tap-csv BATCH files in JSON Lines and in Parquet, tap-csv RECORD messages,
-tap-postgres' cars, which the target upserts by key) and hand-written BATCH files of odd lines
-(JSON Lines and Parquet; appended, and upserted by key) are fed to `target-postgres` (the
+The same tap output (tap-csv's Parquet BATCH files, tap-csv RECORD messages, tap-postgres' cars,
+which the target upserts by key) and a hand-written Parquet BATCH file of odd lines (appended,
+and upserted by key) are fed to `target-postgres` (the
 project's sink, load/target-postgres) and to `target-postgres--stock` (the stock sink, same
 package version), each into its own fresh warehouse. Every raw table must hold the same rows
 with the same column types; only the columns the target stamps with the time it received or
 loaded a row may differ. Numbers are compared as values: over COPY the project's sink lands
-the digits the JSON wrote, where stock sends each number through a float (`12015` lands as
+the digits a RECORD message wrote, where stock sends each number through a float (`12015` lands as
 12015, not 12015.0; a 19-digit fraction keeps its digits): the last test. From Parquet, a
 decimal column lands every value at the column's scale (`12015.000000000`), the same value.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
 from decimal import Decimal
@@ -23,7 +22,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from infinit.stack import MELTANO, ROOT, Stack, tap_csv_batches
 
 pytestmark = pytest.mark.slow
@@ -98,12 +96,6 @@ PROPERTIES = {
 }
 
 
-def handmade_jsonl(stack: Stack) -> tuple[Path, dict[str, str]]:
-    data = stack.home / "odd.json.gz"
-    data.write_bytes(gzip.compress("".join(json.dumps(line) + "\n" for line in ODD_LINES).encode()))
-    return data, {"format": "jsonl", "compression": "gzip"}
-
-
 def handmade_parquet(stack: Stack) -> tuple[Path, dict[str, str]]:
     """The odd lines as another tap's Parquet file: typed columns, numbers as exact decimals."""
 
@@ -140,27 +132,22 @@ def handmade_batch(stack: Stack, data: Path, encoding: dict[str, str]) -> Path:
 def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stack, stack: Stack) -> None:
     source = demo_stack
     batches = source.home / "b"
-    jsonl = tap_csv_batches(batches, {"format": "jsonl", "compression": "gzip"}, BATCH_SIZE)
     parquet = tap_csv_batches(batches, {"format": "parquet"}, BATCH_SIZE)
     outputs = {
-        "batch_jsonl": tap_output(source, "tap-csv", name="jsonl", env=jsonl),
         "batch_parquet": tap_output(source, "tap-csv", name="parquet", env=parquet),
         "records": tap_output(source, "tap-csv--records"),
         "cars": tap_output(source, "tap-postgres"),
-        "handmade": handmade_batch(source, *handmade_jsonl(source)),
         "handmade_parquet": handmade_batch(source, *handmade_parquet(source)),
     }  # fmt: skip
-    for name in ("batch_jsonl", "batch_parquet"):
-        messages = [json.loads(line) for line in outputs[name].read_text().splitlines()]
-        batches = [message for message in messages if message["type"] == "BATCH"]
-        assert len(batches) >= 4000 // BATCH_SIZE, f"{name}: the tap sent no BATCH files"
-        assert {message["encoding"]["format"] for message in batches} == {name.removeprefix("batch_")}
-        assert not any(message["type"] == "RECORD" for message in messages)
+    messages = [json.loads(line) for line in outputs["batch_parquet"].read_text().splitlines()]
+    batches = [message for message in messages if message["type"] == "BATCH"]
+    assert len(batches) >= 4000 // BATCH_SIZE, "the tap sent no BATCH files"
+    assert {message["encoding"]["format"] for message in batches} == {"parquet"}
+    assert not any(message["type"] == "RECORD" for message in messages)
 
     # The odd lines also through multi-row INSERT (use_copy: false), where both sinks keep the
-    # stock insert and the project's still decodes the batch files.
+    # stock insert.
     runs = [(path, messages, {}) for path, messages in outputs.items()]
-    runs.append(("handmade_insert", outputs["handmade"], {"TARGET_POSTGRES_USE_COPY": "false"}))
     runs.append(("handmade_parquet_insert", outputs["handmade_parquet"], {"TARGET_POSTGRES_USE_COPY": "false"}))
     for path, messages, env in runs:
         landed = {}
@@ -179,16 +166,13 @@ def test_project_sink_lands_the_same_raw_rows_as_the_stock_sink(demo_stack: Stac
 
 def test_numbers_land_with_the_digits_the_json_wrote(demo_stack: Stack, stack: Stack) -> None:
     """COPY takes each decoded Decimal as it is: no float round trip (scale and digits kept)."""
-    data = demo_stack.home / "digits.json.gz"
-    lines = ['{"id": 1, "amount": 0.1234567890123456789}', '{"id": 2, "amount": 12015}',
-             '{"id": 3, "amount": 16099.90}', '{"id": 4, "amount": -1.5e-7}', '{"id": 5, "amount": null}']  # fmt: skip
-    data.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n"))
+    amounts = ["0.1234567890123456789", "12015", "16099.90", "-1.5e-7", "null"]
     schema = {"type": "object", "properties": {"id": {"type": ["integer"]}, "amount": {"type": ["number", "null"]}}}
     messages = demo_stack.home / "digits.singer"
     messages.write_text(
         json.dumps({"type": "SCHEMA", "stream": "digits", "schema": schema, "key_properties": []}) + "\n"
-        + json.dumps({"type": "BATCH", "stream": "digits", "encoding": {"format": "jsonl", "compression": "gzip"},
-                      "manifest": [f"file://{data}"]}) + "\n"
+        + "".join(f'{{"type": "RECORD", "stream": "digits", "record": {{"id": {i}, "amount": {amount}}}}}\n'
+                  for i, amount in enumerate(amounts, start=1))
     )  # fmt: skip
     warehouse = stack.fresh("sink_digits")
     assert "Inserting with SQL: COPY" in load(warehouse, "target-postgres", messages)
