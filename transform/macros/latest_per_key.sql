@@ -9,12 +9,9 @@
 {%- endmacro %}
 
 {#-
-    Which version of a file record wins: the last one delivered, in file order, then line order.
-    File order is the order tap-csv reads the files in, their paths' byte order (collation "C":
-    PostgreSQL's default collation would sort other than the tap). Within one file, the latest
-    read of it comes last (a rewritten file's new content, an appended part), then the line.
-    This order is a property of the files alone, not of how their deliveries were split over
-    runs: one run over every file and many incremental runs keep the same version.
+    Which version of a file record wins: the last one delivered, in file order (the paths' byte
+    order, collation "C", as tap-csv reads them), then the latest read of the file, then the
+    line. A property of the files alone, not of how their deliveries were split over runs.
 -#}
 {% macro file_version_order() -%}
     _source_file collate "C" desc nulls last, _extracted_at desc nulls last, _source_lineno desc nulls last

@@ -14,8 +14,9 @@ versions as (
 
 sold as (
 
-    -- the car ids sold, one index probe each (macros/distinct_values.sql)
-    {{ distinct_values(ref('stg_files__transactions'), 'product_id') }}
+    select distinct product_id
+    from {{ ref('stg_files__transactions') }}
+    where product_id is not null
 
 ),
 

@@ -11,8 +11,9 @@ clients as (
 
 sold as (
 
-    -- the client ids sold, one index probe each (macros/distinct_values.sql)
-    {{ distinct_values(ref('stg_files__transactions'), 'client_id') }}
+    select distinct client_id
+    from {{ ref('stg_files__transactions') }}
+    where client_id is not null
 
 ),
 

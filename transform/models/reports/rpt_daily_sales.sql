@@ -1,32 +1,12 @@
 -- The primary key (sale_date, product_id: YAML) serves the day filters.
--- depends_on: {{ ref('fct_transactions') }} (read only on incremental runs: the touched days)
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['month']},
-            {'columns': ['product_id']},
-            {'columns': ['_dbt_updated_at']},
-        ],
-        pre_hook="{{ delete_daily_report_rows(ref('fct_transactions'), ref('dim_cars')) }}",
-        post_hook="{{ analyze_if_new() }}",
-    )
-}}
+{{ config(indexes=[{'columns': ['month']}, {'columns': ['product_id']}]) }}
 
 -- One row per local day and car model that sold: the cockpit's daily charts.
--- Incremental, as rpt_daily_client_sales: a run rewrites the days whose sales changed since
--- its last run and the rows of a renamed car (macros/daily_rewrite.sql), each day or car
--- summed whole from fct_sales_daily.
 with
 
 daily_sales as (
 
     select * from {{ ref('fct_sales_daily') }}
-    {% if is_incremental() %}
-        where {{ daily_report_rows_to_rewrite(ref('fct_transactions'), ref('dim_cars')) }}
-    {% endif %}
 
 ),
 
