@@ -14,9 +14,8 @@ versions as (
 
 sold as (
 
-    select distinct product_id
-    from {{ ref('stg_files__transactions') }}
-    where product_id is not null
+    -- the car ids sold, one index probe each (macros/distinct_values.sql)
+    {{ distinct_values(ref('stg_files__transactions'), 'product_id') }}
 
 ),
 

@@ -11,9 +11,8 @@ clients as (
 
 sold as (
 
-    select distinct client_id
-    from {{ ref('stg_files__transactions') }}
-    where client_id is not null
+    -- the client ids sold, one index probe each (macros/distinct_values.sql)
+    {{ distinct_values(ref('stg_files__transactions'), 'client_id') }}
 
 ),
 

@@ -37,7 +37,8 @@ staged as (
     -- back in the catalog, an operator's restatement, a car seen for the first time: its first
     -- version prices from -infinity), and those of a client held as unknown that the client
     -- file now knows. Through the indexes on (product_id, sold_at) and (is_unknown_client,
-    -- client_id): nothing to read on a day without catalog change.
+    -- client_id) (dim_car_versions is analysed as it is built, so the planner knows how few
+    -- versions are new): nothing to read on a day without catalog change.
     revalued as (
 
         select valued.transaction_id
@@ -64,8 +65,9 @@ transactions as (
     {% if is_incremental() %}
         where loaded_at > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
         union
+        -- an array, looked up in staging's unique index (a join would be planned on guesses)
         select * from staged
-        where transaction_id in (select revalued.transaction_id from revalued)
+        where transaction_id = any(array(select revalued.transaction_id from revalued))
     {% endif %}
 
 ),

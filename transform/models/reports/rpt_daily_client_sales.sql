@@ -40,8 +40,10 @@ final as (
         coalesce(daily_sales.market_value, 0) as market_value,
         daily_sales._dbt_updated_at
     from daily_sales
-    inner join cars on daily_sales.product_id = cars.product_id
-    inner join clients on daily_sales.client_id = clients.client_id
+    -- left joins on the dimensions' keys (every id has a member): PostgreSQL leaves out a join
+    -- whose columns a query does not read
+    left join cars on daily_sales.product_id = cars.product_id
+    left join clients on daily_sales.client_id = clients.client_id
 
 )
 

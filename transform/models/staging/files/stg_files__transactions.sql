@@ -8,12 +8,15 @@
             {'columns': ['transaction_id'], 'unique': true},
             {'columns': ['loaded_at']},
             {'columns': ['_dbt_updated_at']},
+            {'columns': ['product_id']},
+            {'columns': ['client_id']},
         ],
         post_hook="{{ analyze_if_new() }}",
     )
 }}
 
 -- One row per sale: the last version of each transaction_id delivered (file_version_order).
+-- Indexed by product_id and client_id for the dimensions' inferred members (distinct_values).
 -- A table, not a view: deduplicating all of raw on every read cost every downstream model a
 -- sort of the whole history. Incremental: a run reads only the raw rows loaded after the
 -- newest load already here (loads into raw are serialised by Meltano's state lock, see
