@@ -337,10 +337,17 @@ def test_a_sale_moved_to_another_day_leaves_its_old_day(pipeline: Pipeline) -> N
     assert failed_nodes(pipeline) == {}
 
 
-def test_renames_reach_every_report_and_the_daily_mart_rewrites_only_touched_days(pipeline: Pipeline) -> None:
-    """A client and a car renamed and one new sale: fct_sales_daily (pattern 2) rewrites only the
-    new sale's day; every report shows the new names (the tables are rebuilt, the view reads the
-    dimensions), and the incremental mart equals the fact aggregated afresh."""
+def table_rows(pipeline: Pipeline, table: str) -> list[tuple]:
+    """Every row of a table, sorted, without the volatile build-time columns."""
+    cols = stable_columns(pipeline, *table.split("."))
+    return pipeline.query(f"select {cols} from {table} order by {cols}")
+
+
+def test_renames_reach_every_report_and_the_daily_tables_rewrite_only_touched_rows(pipeline: Pipeline) -> None:
+    """A client and a car renamed and one new sale: fct_sales_daily rewrites only the new sale's
+    day, rpt_daily_sales that day and the renamed car's rows (its catalog version is new); every
+    report shows the new names (the tables are rebuilt, the view reads the dimensions), and the
+    incremental tables equal their full rebuild."""
     stack = pipeline.stack
     clients_file = stack.drops / "clients.json"
     clients = json.loads(clients_file.read_text(encoding="utf-8"))
@@ -349,11 +356,18 @@ def test_renames_reach_every_report_and_the_daily_mart_rewrites_only_touched_day
     with stack.operations() as ops:
         ops.execute("update cars set car_model = 'Renamed Model' where car_id = 105")
     append_sale(pipeline, 7000, "2024-10-02 10:00:00")  # one new sale, on a new day
+    rows_before = pipeline.scalar("select count(*) from reports.rpt_daily_sales")
     pipeline.elt("incremental run, a client and a car renamed, one sale")
 
-    latest = "_dbt_updated_at = (select max(_dbt_updated_at) from marts.fct_sales_daily)"
-    rewritten = pipeline.query(f"select distinct sale_date::text from marts.fct_sales_daily where {latest}")
-    assert rewritten == [("2024-10-02",)]
+    rewrites = {  # table: the rows this run must rewrite, and only those
+        "marts.fct_sales_daily": "sale_date = '2024-10-02'",
+        "reports.rpt_daily_sales": "sale_date = '2024-10-02' or product_id = 105",
+    }
+    for table, changed in rewrites.items():
+        latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {table})"
+        rewritten = pipeline.scalar(f"select count(*) from {table} where {latest}")
+        assert rewritten == pipeline.scalar(f"select count(*) from {table} where {changed}"), table
+    assert 0 < rewritten < rows_before
     for report in ("reports.rpt_daily_sales", "reports.rpt_daily_client_sales", "reports.rpt_monthly_model_sales"):
         models = pipeline.query(f"select distinct model from {report} where product_id = 105")
         assert models == [("Renamed Model",)], report
@@ -362,6 +376,9 @@ def test_renames_reach_every_report_and_the_daily_mart_rewrites_only_touched_day
         assert names == [("Renamed Client",)], report
     kept, afresh = daily_sales_as_rebuilt(pipeline)  # what a full rebuild of fct_sales_daily writes
     assert kept == afresh
+    kept_report = table_rows(pipeline, "reports.rpt_daily_sales")
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "rpt_daily_sales")
+    assert table_rows(pipeline, "reports.rpt_daily_sales") == kept_report
 
 
 def failed_test_names(pipeline: Pipeline) -> set[str]:
@@ -443,8 +460,11 @@ def test_incremental_filters_hold_the_exact_watermark_as_a_constant(pipeline: Pi
         # the catalog's re-valuation (versions recorded since the last run), then the new loads
         "marts/fct_transactions": ("marts.fct_transactions", ["_dbt_updated_at", "loaded_at"]),
         "marts/fct_sales_daily": ("marts.fct_sales_daily", ["_dbt_updated_at"]),
+        # the touched days, then the cars whose catalog version is new
+        "reports/rpt_daily_sales": ("reports.rpt_daily_sales", ["_dbt_updated_at", "_dbt_updated_at"]),
     }
-    pipeline.meltano("invoke", "dbt", "compile", "--select", "stg_files__transactions fct_transactions fct_sales_daily")
+    models = "stg_files__transactions fct_transactions fct_sales_daily rpt_daily_sales"
+    pipeline.meltano("invoke", "dbt", "compile", "--select", models)
     compiled = Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "compiled" / "infinit" / "models"
     for model, (table, columns) in watermarks.items():
         found = WATERMARK.findall((compiled / f"{model}.sql").read_text())

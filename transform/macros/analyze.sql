@@ -1,7 +1,6 @@
 {#-
-    Post-hook of the incremental models: ANALYZE the table when it has no statistics yet (a
-    first or full build). Without them the planner takes a third of the rows as newer than a
-    watermark and scans the history; autovacuum gets there only later.
+    Post-hook of the incremental models: ANALYZE a table without statistics (a first or full
+    build), or the planner takes a third of it as newer than a watermark and scans it all.
 -#}
 {% macro analyze_if_new() -%}
     {%- if execute -%}

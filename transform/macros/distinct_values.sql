@@ -1,7 +1,6 @@
 {#-
     The distinct non-null values of `column` in `relation`, one probe of its index on `column`
-    per value (each step asks for the next value above the last): the few car and client ids
-    the sales reference, for the dimensions' inferred members, without reading every sale.
+    per value (the next value above the last), not a read of every row.
 -#}
 {% macro distinct_values(relation, column) -%}
     with recursive walk (value) as (

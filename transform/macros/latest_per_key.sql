@@ -1,7 +1,4 @@
-{#-
-    Keep the latest version of each primary key of an append-only raw table.
-    `order_by` lists the load metadata, latest first, e.g. `file_version_order()`.
--#}
+{#- The latest version of each key of an append-only raw table (`order_by`: latest first). -#}
 {% macro latest_per_key(relation, key, order_by) -%}
     select distinct on ({{ key }}) *
     from {{ relation }}
@@ -17,10 +14,7 @@
     _source_file collate "C" desc nulls last, _extracted_at desc nulls last, _source_lineno desc nulls last
 {%- endmacro %}
 
-{#-
-    `file_version_order` as one comparable row value, for a staged relation (columns
-    source_file, extracted_at, source_lineno): nulls sort lowest, as "desc nulls last" ranks them.
--#}
+{#- `file_version_order` as a comparable row value of a staged relation (nulls lowest). -#}
 {% macro version_order(alias) -%}
     (
         coalesce({{ alias }}.source_file, '') collate "C",

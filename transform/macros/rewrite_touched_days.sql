@@ -1,29 +1,33 @@
 {#-
-    Pattern 2, rewrite the touched days (docs/transform.md, "Incremental models"): the rows of
-    an incremental daily table that its next run deletes and writes again, as a predicate on
-    its column `sale_date`: every day of a sale that `transactions` (fct_transactions) wrote
-    since this table's last run (its newest `_dbt_updated_at`), and the day a moved sale left
-    (`moved_from_sale_date`). A day is rewritten whole, so the run sums it as a full build does.
-    The model's pre-hook deletes these rows (`delete_touched_rows`) and its query inserts them
-    again (incremental_strategy 'append'), in one transaction; a day left without sales is
-    deleted and not written again. Both read the watermark before the delete.
+    Pattern 2, rewrite the touched days (docs/transform.md): the rows of an incremental daily
+    table that its run deletes (pre-hook, `delete_touched_rows`) and sums again whole (its
+    query, incremental_strategy 'append'), in one transaction: each day of a sale
+    `transactions` (fct_transactions) wrote since this table's newest `_dbt_updated_at`, and
+    the day a moved sale left; with `car_versions`, also every row of a car whose catalog
+    version (so, maybe, name) was recorded since then. A day left without sales is deleted.
+    Arrays, not joins: each side is looked up in its index (a bitmap OR of the two).
 -#}
-{% macro touched_rows(transactions) -%}
+{% macro touched_rows(transactions, car_versions=none) -%}
     (
-        sale_date in (
+        sale_date = any(array(
             select touched.sale_date
             from {{ transactions }} as rewritten
             cross join lateral (
                 values (rewritten.sale_date), (rewritten.moved_from_sale_date)
             ) as touched (sale_date)
             where rewritten._dbt_updated_at > {{ watermark('_dbt_updated_at') }}
-        )
+        ))
+        {%- if car_versions is not none %}
+            or product_id = any(array(
+                select versions.product_id from {{ car_versions }} as versions
+                where versions.recorded_at > {{ watermark('_dbt_updated_at') }}
+            ))
+        {%- endif %}
     )
 {%- endmacro %}
 
-{#- The pre-hook of pattern 2: nothing on a first or full build, which replaces the table. -#}
-{% macro delete_touched_rows(transactions) -%}
+{% macro delete_touched_rows(transactions, car_versions=none) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ touched_rows(transactions) }}
+        delete from {{ this }} where {{ touched_rows(transactions, car_versions) }}
     {%- endif -%}
 {%- endmacro %}

@@ -1,9 +1,7 @@
 {#-
-    The rows a data test reads, from its `where` config, plus one placeholder resolved at run
-    time (dbt renders a `where` at parse time, and partial parsing reuses it):
-    `where: "__latest_run__"` reads only the rows of the model's latest run (its newest
-    `_dbt_updated_at`, one `now()` per run), as a constant for the index; `--vars
-    '{test_all_rows: true}'` reads every row (the weekly `audit` job).
+    A data test's `where`, plus `__latest_run__`, resolved at run time (dbt renders a `where` at
+    parse time): only the rows of the model's newest `_dbt_updated_at` (one `now()` per run), as
+    a constant for the index; `--vars '{test_all_rows: true}'`: every row (the weekly audit).
 -#}
 {% macro postgres__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}

@@ -8,10 +8,7 @@
     round(({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0), 6)
 {%- endmacro %}
 
-{#-
-    A source timestamp column as timestamptz, whatever type the loader gave it: a `timestamp
-    without time zone` holds UTC wall time (Singer/target-postgres), never the session's zone.
--#}
+{#- A source timestamp as timestamptz: a `timestamp without time zone` holds UTC wall time. -#}
 {% macro source_utc(relation, column) -%}
     {%- set quoted = adapter.quote(column) if column | lower in ('timestamp',) else column -%}
     {{ as_utc(quoted, is_wall_time(relation, column)) }}
@@ -37,9 +34,8 @@
 {%- endmacro %}
 
 {#-
-    When a raw tap-csv row was loaded: the loader's `_sdc_batched_at`, or on the BATCH path
-    (no load time in the records) the tap's `_extracted_at`. load/target-postgres indexes this
-    very expression (BRIN), so `loaded_after` compares it in the raw columns' own type.
+    When a raw tap-csv row was loaded (`_extracted_at` on the BATCH path, which has no batch
+    time): load/target-postgres indexes this very expression, so `loaded_after` compares it as is.
 -#}
 {% macro raw_load_time() -%}
     coalesce(_sdc_batched_at, _extracted_at)

@@ -16,10 +16,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#-
-    The timestamptz a one-value `query` returns, as an exact SQL constant (microseconds since
-    the epoch: no time zone, no rounding); none when null, and at parse time.
--#}
+{#- A one-value timestamptz `query`'s result as an exact constant (µs since the epoch); none if null. -#}
 {% macro timestamp_constant(query) -%}
     {%- if not execute -%}
         {%- do return(none) -%}

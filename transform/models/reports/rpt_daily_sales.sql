@@ -1,12 +1,28 @@
 -- The primary key (sale_date, product_id: YAML) serves the day filters.
-{{ config(indexes=[{'columns': ['month']}, {'columns': ['product_id']}]) }}
+-- depends_on: {{ ref('fct_transactions') }} {{ ref('dim_car_versions') }} (incremental runs)
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['month']}, {'columns': ['product_id']}, {'columns': ['_dbt_updated_at']}],
+        pre_hook="{{ delete_touched_rows(ref('fct_transactions'), ref('dim_car_versions')) }}",
+        post_hook="{{ analyze_if_new() }}",
+    )
+}}
 
 -- One row per local day and car model that sold: the cockpit's daily charts.
+-- Incremental, pattern 2 (macros/rewrite_touched_days.sql): a run rewrites the days the fact
+-- touched and every row of a car whose catalog version was recorded since its last run (its
+-- name may have changed), each summed whole from fct_sales_daily.
 with
 
 daily_sales as (
 
     select * from {{ ref('fct_sales_daily') }}
+    {% if is_incremental() %}
+        where {{ touched_rows(ref('fct_transactions'), ref('dim_car_versions')) }}
+    {% endif %}
 
 ),
 

@@ -4,9 +4,13 @@
 -- One row per local month and car model that sold: value, rank and share of the month.
 with
 
+-- day x car: a few rows per day, where fct_sales_daily has one per client too
 daily_sales as (
 
-    select * from {{ ref('fct_sales_daily') }}
+    select
+        *,
+        month as sale_month
+    from {{ ref('rpt_daily_sales') }}
 
 ),
 
