@@ -5,12 +5,12 @@
     `transactions` (fct_transactions) wrote since this table's newest `_dbt_updated_at`, and
     the day a moved sale left; with `car_versions`, also every row of a car whose catalog
     version (so, maybe, name) was recorded since then. A day left without sales is deleted.
-    Arrays, not joins: each side is looked up in its index (a bitmap OR of the two).
+    Arrays of distinct values, not joins: each is looked up in its index (a bitmap OR).
 -#}
 {% macro touched_rows(transactions, car_versions=none) -%}
     (
         sale_date = any(array(
-            select touched.sale_date
+            select distinct touched.sale_date
             from {{ transactions }} as rewritten
             cross join lateral (
                 values (rewritten.sale_date), (rewritten.moved_from_sale_date)
@@ -19,7 +19,7 @@
         ))
         {%- if car_versions is not none %}
             or product_id = any(array(
-                select versions.product_id from {{ car_versions }} as versions
+                select distinct versions.product_id from {{ car_versions }} as versions
                 where versions.recorded_at > {{ watermark('_dbt_updated_at') }}
             ))
         {%- endif %}
