@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,7 +101,7 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
     assert {
         "stg_operations__cars", "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
         "dim_cars", "dim_car_versions", "dim_clients", "dim_date", "fct_transactions", "fct_sales_daily",
-        "fct_transactions_month", "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales",
+        "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales",
         "rpt_monthly_client_sales", "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality",
         "rpt_quarantine_monthly", "rpt_monthly_catalog_versions",
     } <= models  # fmt: skip
@@ -205,14 +205,14 @@ def test_marts_equal_totals_computed_from_the_source_files(pipeline: Pipeline) -
         )
     }
     assert report == expected
-    monthly_mart = {
+    daily_mart = {
         month.isoformat(): (int(t), int(u), turnover, market_value)
         for month, t, u, turnover, market_value in pipeline.query(
-            "select month, sum(transactions), sum(units), sum(turnover), sum(market_value) "
-            "from marts.fct_transactions_month group by month having sum(transactions) > 0"
+            "select sale_month, sum(transactions), sum(units), sum(turnover), sum(market_value) "
+            "from marts.fct_sales_daily group by sale_month"
         )
     }
-    assert monthly_mart == expected
+    assert daily_mart == expected
     # The timezone matters here: the last sale (2024-07-31 22:24 UTC) is August in Paris.
     assert min(expected) == "2023-01-01"
 
@@ -223,13 +223,6 @@ def test_first_month_has_no_previous_values(pipeline: Pipeline) -> None:
         "order by month limit 1"
     )
     assert first == [(None, None, None)]
-    assert (
-        pipeline.scalar(
-            "select count(*) from marts.fct_transactions_month where turnover_prev_month is not null "
-            "and month = (select min(month) from marts.fct_transactions_month)"
-        )
-        == 0
-    )
 
 
 def test_reader_sees_no_email(pipeline: Pipeline) -> None:
@@ -246,7 +239,7 @@ def test_reader_sees_no_email(pipeline: Pipeline) -> None:
 def test_second_run_leaves_every_mart_identical(pipeline: Pipeline) -> None:
     before = snapshot(pipeline)
     built_at = pipeline.scalar("select max(_dbt_updated_at) from marts.fct_transactions")
-    assert len(before) == 16  # 7 marts + 9 reports
+    assert len(before) == 14  # 6 marts + 8 report tables (rpt_daily_client_sales is a view)
     pipeline.elt("second run, nothing new")
     assert snapshot(pipeline) == before
     # Nothing new was loaded: the incremental fact was not rewritten.
@@ -350,17 +343,11 @@ def table_rows(pipeline: Pipeline, table: str) -> list[tuple]:
     return pipeline.query(f"select {cols} from {table} order by {cols}")
 
 
-def assert_equal_to_full_rebuild(pipeline: Pipeline, *tables: str) -> None:
-    """Each incremental table holds the rows a `--full-refresh` of its model writes."""
-    kept = {table: table_rows(pipeline, table) for table in tables}
-    models = " ".join(table.split(".")[1] for table in tables)
-    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", models)
-    assert {table: table_rows(pipeline, table) for table in tables} == kept
-
-
-def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(pipeline: Pipeline) -> None:
-    """rpt_daily_sales and rpt_daily_client_sales rewrite only the days whose sales changed
-    and the rows of a car or client whose name changed, and then equal their full rebuild."""
+def test_renames_reach_every_report_and_the_daily_tables_rewrite_only_touched_rows(pipeline: Pipeline) -> None:
+    """A client and a car renamed and one new sale: fct_sales_daily rewrites only the new sale's
+    day, rpt_daily_sales that day and the renamed car's rows (its catalog version is new); every
+    report shows the new names (the tables are rebuilt, the view reads the dimensions), and the
+    incremental tables equal their full rebuild."""
     stack = pipeline.stack
     clients_file = stack.drops / "clients.json"
     clients = json.loads(clients_file.read_text(encoding="utf-8"))
@@ -369,114 +356,29 @@ def test_the_incremental_daily_reports_rewrite_changed_days_and_renamed_members(
     with stack.operations() as ops:
         ops.execute("update cars set car_model = 'Renamed Model' where car_id = 105")
     append_sale(pipeline, 7000, "2024-10-02 10:00:00")  # one new sale, on a new day
-    reports = {  # report: the rows this run must rewrite, and only those
-        "reports.rpt_daily_sales": "sale_date = '2024-10-02' or product_id = 105",
-        "reports.rpt_daily_client_sales": "sale_date = '2024-10-02' or product_id = 105 or client_id = 203",
-    }
-    rows_before = {report: pipeline.scalar(f"select count(*) from {report}") for report in reports}
+    rows_before = pipeline.scalar("select count(*) from reports.rpt_daily_sales")
     pipeline.elt("incremental run, a client and a car renamed, one sale")
 
-    for report, changed in reports.items():
-        latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {report})"
-        rewritten = pipeline.scalar(f"select count(*) from {report} where {latest}")
-        assert rewritten == pipeline.scalar(f"select count(*) from {report} where {changed}"), report
-        assert 0 < rewritten < rows_before[report], report
+    rewrites = {  # table: the rows this run must rewrite, and only those
+        "marts.fct_sales_daily": "sale_date = '2024-10-02'",
+        "reports.rpt_daily_sales": "sale_date = '2024-10-02' or product_id = 105",
+    }
+    for table, changed in rewrites.items():
+        latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {table})"
+        rewritten = pipeline.scalar(f"select count(*) from {table} where {latest}")
+        assert rewritten == pipeline.scalar(f"select count(*) from {table} where {changed}"), table
+    assert 0 < rewritten < rows_before
+    for report in ("reports.rpt_daily_sales", "reports.rpt_daily_client_sales", "reports.rpt_monthly_model_sales"):
         models = pipeline.query(f"select distinct model from {report} where product_id = 105")
         assert models == [("Renamed Model",)], report
-    names = "select distinct client_name from reports.rpt_daily_client_sales where client_id = 203"
-    assert pipeline.query(names) == [("Renamed Client",)]
-
-    assert_equal_to_full_rebuild(pipeline, *reports)
-
-
-def test_the_incremental_monthly_fact_rewrites_touched_months_or_every_month_after_a_rename(
-    pipeline: Pipeline,
-) -> None:
-    """fct_transactions_month rewrites the months whose sales changed and the month after each
-    (their previous-month values), and the months after the data's last month when that moves;
-    a renamed car moves sales between names in any month, so then it rewrites every month.
-    Each time it equals its full rebuild."""
-    table = "marts.fct_transactions_month"
-    latest = f"_dbt_updated_at = (select max(_dbt_updated_at) from {table})"
-    months = pipeline.query(f"select distinct month from {table} order by 1")
-    march = next(month for (month,) in months if month.isoformat().endswith("-03-01") and month != months[-1][0])
-    append_sale(pipeline, 7100, f"{march.isoformat()[:8]}15 10:00:00")  # a new sale in a month mid-history
-    rows_before = pipeline.scalar(f"select count(*) from {table}")
-    pipeline.elt("incremental run, one sale in an old month")
-    rewritten = pipeline.query(f"select distinct month from {table} where {latest} order by 1")
-    assert rewritten == [(march,), (march.replace(month=4),)]
-    assert pipeline.scalar(f"select count(*) from {table} where {latest}") < rows_before
-    assert_equal_to_full_rebuild(pipeline, table)
-
-    # A sale two months after the last month: the month between gets its drop-to-zero rows.
-    last = pipeline.scalar(f"select max(month) from {table}")
-    between, new = (date(last.year + (last.month + n - 1) // 12, (last.month + n - 1) % 12 + 1, 1) for n in (1, 2))
-    append_sale(pipeline, 7101, f"{new.isoformat()[:8]}15 10:00:00")
-    pipeline.elt("incremental run, one sale two months after the last")
-    assert pipeline.query(f"select distinct month from {table} where {latest} order by 1") == [(between,), (new,)]
-    assert_equal_to_full_rebuild(pipeline, table)
-
-    with pipeline.stack.operations() as ops:
-        ops.execute("update cars set car_model = 'Renamed Again' where car_id = 105")
-    pipeline.elt("incremental run, a car renamed")
-    assert pipeline.scalar(f"select count(*) from {table} where not ({latest})") == 0
-    assert pipeline.query(f"select distinct model from {table} where model like 'Renamed%'") == [("Renamed Again",)]
-    assert_equal_to_full_rebuild(pipeline, table)
-
-
-def test_the_incremental_monthly_reports_rewrite_whole_months_or_every_month_after_a_rename(
-    pipeline: Pipeline,
-) -> None:
-    """rpt_monthly_client_sales and rpt_monthly_model_sales rank the members of each month, so a
-    run rewrites whole months: those whose sales changed, a moved sale's old month included, or
-    every month after a client or car was renamed. Each time they equal their full rebuild."""
-    client_report, model_report = reports = ("reports.rpt_monthly_client_sales", "reports.rpt_monthly_model_sales")
-
-    def elt_rewrites(label: str) -> dict[str, set[date]]:
-        """Runs the pipeline; the months each report rewrote."""
-        before = {report: pipeline.scalar(f"select max(_dbt_updated_at) from {report}") for report in reports}
-        pipeline.elt(label)
-        return {
-            report: {
-                month
-                for (month,) in pipeline.query(
-                    f"select distinct month from {report} where _dbt_updated_at > %s", (before[report],)
-                )
-            }
-            for report in reports
-        }
-
-    def every_month(report: str) -> set[date]:
-        return {month for (month,) in pipeline.query(f"select distinct month from {report}")}
-
-    first, second = sorted(every_month(client_report))[2:5:2]  # two months mid-history
-    append_sale(pipeline, 7200, f"{first.isoformat()[:8]}15 10:00:00")
-    assert elt_rewrites("incremental run, one sale in an old month") == {report: {first} for report in reports}
-    assert_equal_to_full_rebuild(pipeline, *reports)
-
-    append_sale(pipeline, 7200, f"{second.isoformat()[:8]}15 10:00:00")  # corrected: sold another month
-    assert elt_rewrites("incremental run, the sale moved to another month") == {
-        report: {first, second} for report in reports
-    }
-    assert_equal_to_full_rebuild(pipeline, *reports)
-
-    clients_file = pipeline.stack.drops / "clients.json"
-    clients = json.loads(clients_file.read_text(encoding="utf-8"))
-    next(c for c in clients if c["client_id"] == 204)["name"] = "Renamed Monthly Client"
-    clients_file.write_text(json.dumps(clients, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
-    rewrites = elt_rewrites("incremental run, a client renamed")
-    assert rewrites == {client_report: every_month(client_report), model_report: set()}
-    names = f"select distinct client_name from {client_report} where client_id = 204"
-    assert pipeline.query(names) == [("Renamed Monthly Client",)]
-    assert_equal_to_full_rebuild(pipeline, *reports)
-
-    with pipeline.stack.operations() as ops:
-        ops.execute("update cars set car_model = 'Renamed Monthly Model' where car_id = 106")
-    rewrites = elt_rewrites("incremental run, a car renamed")
-    assert rewrites == {client_report: set(), model_report: every_month(model_report)}
-    models = f"select distinct model from {model_report} where product_id = 106"
-    assert pipeline.query(models) == [("Renamed Monthly Model",)]
-    assert_equal_to_full_rebuild(pipeline, *reports)
+    for report in ("reports.rpt_daily_client_sales", "reports.rpt_monthly_client_sales"):
+        names = pipeline.query(f"select distinct client_name from {report} where client_id = 203")
+        assert names == [("Renamed Client",)], report
+    kept, afresh = daily_sales_as_rebuilt(pipeline)  # what a full rebuild of fct_sales_daily writes
+    assert kept == afresh
+    kept_report = table_rows(pipeline, "reports.rpt_daily_sales")
+    pipeline.meltano("invoke", "dbt", "run", "--full-refresh", "--select", "rpt_daily_sales")
+    assert table_rows(pipeline, "reports.rpt_daily_sales") == kept_report
 
 
 def failed_test_names(pipeline: Pipeline) -> set[str]:
@@ -553,21 +455,26 @@ def test_incremental_filters_hold_the_exact_watermark_as_a_constant(pipeline: Pi
     """Each incremental model filters its input on a constant, the newest load (or build) time
     already in its table to the microsecond: a constant lets the planner probe the indexes
     instead of hashing the whole history, and a microsecond off would skip or re-read rows."""
-    watermarks = {  # model: the column its watermark reads, in its own table
-        "staging/files/stg_files__transactions": ("staging.stg_files__transactions", "loaded_at"),
-        "marts/fct_transactions": ("marts.fct_transactions", "loaded_at"),
-        "marts/fct_sales_daily": ("marts.fct_sales_daily", "_dbt_updated_at"),
+    watermarks = {  # model: its table, and the columns its watermarks read there, in query order
+        "staging/files/stg_files__transactions": ("staging.stg_files__transactions", ["loaded_at"]),
+        # the catalog's re-valuation (versions recorded since the last run), then the new loads
+        "marts/fct_transactions": ("marts.fct_transactions", ["_dbt_updated_at", "loaded_at"]),
+        "marts/fct_sales_daily": ("marts.fct_sales_daily", ["_dbt_updated_at"]),
+        # the touched days, then the cars whose catalog version is new
+        "reports/rpt_daily_sales": ("reports.rpt_daily_sales", ["_dbt_updated_at", "_dbt_updated_at"]),
     }
-    pipeline.meltano("invoke", "dbt", "compile", "--select", "stg_files__transactions fct_transactions fct_sales_daily")
+    models = "stg_files__transactions fct_transactions fct_sales_daily rpt_daily_sales"
+    pipeline.meltano("invoke", "dbt", "compile", "--select", models)
     compiled = Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "compiled" / "infinit" / "models"
-    for model, (table, column) in watermarks.items():
+    for model, (table, columns) in watermarks.items():
         found = WATERMARK.findall((compiled / f"{model}.sql").read_text())
-        assert len(found) == 1, f"{model}: expected one constant watermark, found {found}"
-        exact = pipeline.scalar(
-            f"select max({column}) = timestamptz 'epoch' + %s * interval '1 microsecond' from {table}",
-            (int(found[0]),),
-        )
-        assert exact is True, f"{model}: the watermark {found[0]} µs is not max({column}) of {table}"
+        assert len(found) == len(columns), f"{model}: expected {len(columns)} constant watermarks, found {found}"
+        for column, micros in zip(columns, found, strict=True):
+            exact = pipeline.scalar(
+                f"select max({column}) = timestamptz 'epoch' + %s * interval '1 microsecond' from {table}",
+                (int(micros),),
+            )
+            assert exact is True, f"{model}: the watermark {micros} µs is not max({column}) of {table}"
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -604,16 +511,9 @@ def test_staging_reads_new_raw_rows_through_the_loaders_load_time_index(pipeline
             assert counts[0] == counts[1], f"since {since}: {counts[0]} rows through the index filter, {counts[1]}"
 
 
-def test_dimensions_find_the_sold_ids_one_index_probe_each(pipeline: Pipeline) -> None:
-    """The inferred members of dim_cars and dim_clients come from the ids staging's sales
-    reference, walked through staging's indexes on product_id and client_id (one probe per id,
-    macros/distinct_values.sql) rather than read from every sale; the dimensions still hold a
-    member for every id sold."""
-    pipeline.meltano("invoke", "dbt", "compile", "--select", "dim_cars dim_clients")
-    compiled = Path(pipeline.stack.env["DBT_TARGET_PATH"]) / "compiled" / "infinit" / "models" / "marts"
+def test_dimensions_hold_a_member_for_every_id_sold(pipeline: Pipeline) -> None:
+    """dim_cars and dim_clients infer a member for each id sold that its source lacks."""
     for dimension, key in (("dim_cars", "product_id"), ("dim_clients", "client_id")):
-        sql = (compiled / f"{dimension}.sql").read_text()
-        assert "with recursive walk" in sql, f"{dimension}: the sold ids are not read through the {key} index"
         missing = pipeline.scalar(
             f"select count(distinct sales.{key}) from staging.stg_files__transactions as sales"
             f" where sales.{key} is not null and not exists"

@@ -1,11 +1,6 @@
 {#-
-    Post-hook of the incremental models: ANALYZE the table when it has no statistics yet, i.e.
-    when this run built it (a first or full build). Without statistics the planner guesses
-    that a third of the rows pass a watermark filter (`_dbt_updated_at > ...`, `loaded_at >
-    ...`) and scans the history, and the next models of the build and its tests read this table
-    at once; autovacuum gets there later (at 10M rows, minutes later). A table that has
-    statistics is left to autovacuum: a watermark above its histogram is estimated from the
-    index's actual maximum, so stale statistics still give the index plan.
+    Post-hook of the incremental models: ANALYZE a table without statistics (a first or full
+    build), or the planner takes a third of it as newer than a watermark and scans it all.
 -#}
 {% macro analyze_if_new() -%}
     {%- if execute -%}

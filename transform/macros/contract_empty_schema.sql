@@ -1,9 +1,6 @@
 {#
-    The typed empty row dbt compares a contracted model's columns with: one `cast(null as
-    <data_type>)` per column of the YAML. It replaces dbt's default only to drop its warning
-    about `numeric` without precision ("unintended rounding"), which is true of warehouses
-    where NUMBER means scale 0. In PostgreSQL an unconstrained numeric keeps every digit the
-    query computes, which is what these columns want (prices, sums, shares).
+    dbt's typed empty row of a contracted model, without its warning about `numeric` without
+    precision ("unintended rounding"): in PostgreSQL an unconstrained numeric keeps every digit.
 #}
 {% macro postgres__get_empty_schema_sql(columns) %}
     {%- set untyped = [] -%}

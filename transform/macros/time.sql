@@ -3,21 +3,12 @@
     ({{ column }} at time zone '{{ var("reporting_timezone") }}')
 {%- endmacro %}
 
-{#- Interpret a UTC `timestamp without time zone` (Singer _sdc_* columns) as timestamptz. -#}
-{% macro utc_to_tstz(column) -%}
-    ({{ column }} at time zone 'UTC')
-{%- endmacro %}
-
 {#- Relative change as a fraction (6 decimals); null when the base is null or zero. -#}
 {% macro pct_change(current, previous) -%}
     round(({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0), 6)
 {%- endmacro %}
 
-{#-
-    A source timestamp column as timestamptz, whatever type the loader gave it: a
-    `timestamp without time zone` holds UTC wall time (Singer/target-postgres), so it is read
-    as UTC, never in the session's time zone; a timestamptz is kept as is.
--#}
+{#- A source timestamp as timestamptz: a `timestamp without time zone` holds UTC wall time. -#}
 {% macro source_utc(relation, column) -%}
     {%- set quoted = adapter.quote(column) if column | lower in ('timestamp',) else column -%}
     {{ as_utc(quoted, is_wall_time(relation, column)) }}
@@ -34,27 +25,22 @@
 {#- True when the loader typed `column` as `timestamp without time zone` (UTC wall time). -#}
 {% macro is_wall_time(relation, column) -%}
     {%- set ns = namespace(data_type='timestamp with time zone') -%}
-    {%- if execute -%}
-        {%- for col in adapter.get_columns_in_relation(relation) -%}
-            {%- if col.name | lower == column | lower -%}
-                {%- set ns.data_type = col.data_type | lower -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- for col in (adapter.get_columns_in_relation(relation) if execute else []) -%}
+        {%- if col.name | lower == column | lower -%}
+            {%- set ns.data_type = col.data_type | lower -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- do return('without time zone' in ns.data_type or ns.data_type == 'timestamp') -%}
 {%- endmacro %}
 
 {#-
-    When a raw row of a tap-csv table was loaded, in the raw columns' own type: the loader's
-    `_sdc_batched_at`, or, on the BATCH path (whose records carry no load time), the tap's
-    `_extracted_at`. The project's loader indexes exactly this expression (a BRIN index,
-    load/target-postgres), so a filter on it reads only the pages of the newest loads.
+    When a raw tap-csv row was loaded (`_extracted_at` on the BATCH path, which has no batch
+    time): load/target-postgres indexes this very expression, so `loaded_after` compares it as is.
 -#}
 {% macro raw_load_time() -%}
     coalesce(_sdc_batched_at, _extracted_at)
 {%- endmacro %}
 
-{#- The load time as timestamptz: the watermark of the incremental staging tables. -#}
 {% macro load_time(relation) -%}
     {%- set wall_time = is_wall_time(relation, '_sdc_batched_at') -%}
     {%- if wall_time == is_wall_time(relation, '_extracted_at') -%}
@@ -64,11 +50,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#-
-    The raw rows loaded after `since` (a timestamptz), and those without any load time (never
-    skipped: re-read and compared every run). Written on `raw_load_time()` itself, the constant
-    turned into the columns' type, so that the raw table's load-time index answers it.
--#}
+{#- The raw rows loaded after `since` (a timestamptz), and those without a load time. -#}
 {% macro loaded_after(relation, since) -%}
     {%- set wall_time = is_wall_time(relation, '_sdc_batched_at') -%}
     {%- if wall_time == is_wall_time(relation, '_extracted_at') -%}

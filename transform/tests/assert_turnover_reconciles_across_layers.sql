@@ -1,9 +1,9 @@
 -- Turnover, units and transactions are the same in every layer:
--- staging = fct_transactions = fct_sales_daily = fct_transactions_month = rpt_monthly_sales
+-- staging = fct_transactions = fct_sales_daily = rpt_monthly_sales
 -- = the other reports.
 {#- Every aggregate layer carries the same three measures: one union arm each. -#}
 {% set aggregates = [
-    'fct_sales_daily', 'fct_transactions_month', 'rpt_monthly_sales', 'rpt_monthly_brand_sales',
+    'fct_sales_daily', 'rpt_monthly_sales', 'rpt_monthly_brand_sales',
     'rpt_monthly_model_sales', 'rpt_monthly_client_sales', 'rpt_daily_sales', 'rpt_daily_client_sales',
 ] %}
 

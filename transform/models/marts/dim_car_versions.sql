@@ -1,3 +1,7 @@
+-- Analysed as it is built (a few rows): fct_transactions' re-valuation joins the versions
+-- recorded since its last run to the sales, and the planner must know they are few.
+{{ config(post_hook='analyze {{ this }}') }}
+
 -- The catalog's history: one row per version of each car (the snapshot's rows without its
 -- deletion rows), numbered per car, with the stretch of sale times it values. A sale takes
 -- the version in force when it was sold (`priced_from <= sold_at < priced_until`): the latest

@@ -8,7 +8,7 @@
             {'columns': ['transaction_id'], 'unique': true},
             {'columns': ['sale_date']},
             {'columns': ['product_id', 'sold_at']},
-            {'columns': ['client_id', 'is_unknown_client']},
+            {'columns': ['is_unknown_client', 'client_id']},
             {'columns': ['loaded_at']},
             {'columns': ['_dbt_updated_at']},
         ],
@@ -17,17 +17,11 @@
 }}
 
 -- Grain: one sale, valued at the catalog version in force when it was sold
--- (dim_car_versions). Incremental: a run reads the staging rows loaded after the newest load
--- already here (minus `load_lookback_minutes`) and the sales the catalog re-values
--- (macros/revalued_sales.sql: a car version recorded since this table's last run, a client
--- that arrived after its sales), and of those keeps only new or changed sales (by row hash),
--- so re-delivered identical records touch nothing. A sale that a run moved to another day
--- keeps the day it left (moved_from_sale_date): fct_sales_daily recomputes that day too. The
--- watermarks are indexed, so a run finds them without a scan: loaded_at (this model's) and
--- _dbt_updated_at (fct_sales_daily's and the re-valuation's).
-{% set revalued = revalued_sales(ref('dim_car_versions'), ref('dim_clients'))
-    if is_incremental() else none %}
-
+-- (dim_car_versions). Incremental, pattern 1 (docs/transform.md): a run reads the staging rows
+-- loaded after the newest load already here (minus `load_lookback_minutes`) and the sales the
+-- catalog values again (`revalued`), and of those keeps only new or changed sales (by row
+-- hash), so re-delivered identical records touch nothing. A sale that a run moved to another
+-- day keeps the day it left (moved_from_sale_date) for the daily marts.
 with
 
 staged as (
@@ -36,19 +30,44 @@ staged as (
 
 ),
 
+{% if is_incremental() %}
+
+    -- Sales to value again: those of a car whose catalog version the snapshot recorded since
+    -- this table's last run, from that version's first sale time on (a new price or name, a car
+    -- back in the catalog, an operator's restatement, a car seen for the first time: its first
+    -- version prices from -infinity), and those of a client held as unknown that the client
+    -- file now knows. Through the indexes on (product_id, sold_at) and (is_unknown_client,
+    -- client_id) (dim_car_versions is analysed as it is built, so the planner knows how few
+    -- versions are new): nothing to read on a day without catalog change.
+    revalued as (
+
+        select valued.transaction_id
+        from {{ ref('dim_car_versions') }} as versions
+        inner join {{ this }} as valued
+            on
+                versions.product_id = valued.product_id
+                and valued.sold_at >= versions.priced_from
+        where versions.recorded_at > {{ watermark('_dbt_updated_at') }}
+        union
+        select valued.transaction_id
+        from {{ this }} as valued
+        inner join {{ ref('dim_clients') }} as known_clients
+            on valued.client_id = known_clients.client_id
+        where valued.is_unknown_client and not known_clients.is_unknown
+
+    ),
+
+{% endif %}
+
 transactions as (
 
     select * from staged
     {% if is_incremental() %}
         where loaded_at > {{ watermark('loaded_at', var('load_lookback_minutes')) }}
-        {% if revalued %}
-            union
-            select * from staged
-            where transaction_id in (
-                select valued.transaction_id from {{ this }} as valued
-                where {{ revalued }}
-            )
-        {% endif %}
+        union
+        -- an array, looked up in staging's unique index (a join would be planned on guesses)
+        select * from staged
+        where transaction_id = any(array(select revalued.transaction_id from revalued))
     {% endif %}
 
 ),

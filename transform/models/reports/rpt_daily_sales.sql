@@ -1,31 +1,27 @@
 -- The primary key (sale_date, product_id: YAML) serves the day filters.
--- depends_on: {{ ref('fct_transactions') }} (read only on incremental runs: the touched days)
+-- depends_on: {{ ref('fct_transactions') }} {{ ref('dim_car_versions') }} (incremental runs)
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['month']},
-            {'columns': ['product_id']},
-            {'columns': ['_dbt_updated_at']},
-        ],
-        pre_hook="{{ delete_daily_report_rows(ref('fct_transactions'), ref('dim_cars')) }}",
+        indexes=[{'columns': ['month']}, {'columns': ['product_id']}, {'columns': ['_dbt_updated_at']}],
+        pre_hook="{{ delete_touched_rows(ref('fct_transactions'), ref('dim_car_versions')) }}",
         post_hook="{{ analyze_if_new() }}",
     )
 }}
 
 -- One row per local day and car model that sold: the cockpit's daily charts.
--- Incremental, as rpt_daily_client_sales: a run rewrites the days whose sales changed since
--- its last run and the rows of a renamed car (macros/daily_rewrite.sql), each day or car
--- summed whole from fct_sales_daily.
+-- Incremental, pattern 2 (macros/rewrite_touched_days.sql): a run rewrites the days the fact
+-- touched and every row of a car whose catalog version was recorded since its last run (its
+-- name may have changed), each summed whole from fct_sales_daily.
 with
 
 daily_sales as (
 
     select * from {{ ref('fct_sales_daily') }}
     {% if is_incremental() %}
-        where {{ daily_report_rows_to_rewrite(ref('fct_transactions'), ref('dim_cars')) }}
+        where {{ touched_rows(ref('fct_transactions'), ref('dim_car_versions')) }}
     {% endif %}
 
 ),

@@ -1,31 +1,13 @@
 -- The primary key (month, client_id: YAML) serves the month filters.
--- depends_on: {{ ref('fct_transactions') }} (read only on incremental runs: the touched days)
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['client_id']}, {'columns': ['_dbt_updated_at']}],
-        pre_hook="{{ delete_monthly_report_rows(ref('fct_transactions'), ref('dim_clients'),
-            'client_id', ['client_name', 'email_domain']) }}",
-        post_hook="{{ analyze_if_new() }}",
-    )
-}}
+{{ config(indexes=[{'columns': ['client_id']}]) }}
 
 -- One row per local month and client that bought: value, rank and share of the month.
 -- No email here: the report reader sees the domain only.
--- Incremental: with many clients this table grows with the client base, so a run rewrites
--- only the months whose sales changed since its last run, or every month after a client was
--- renamed (macros/monthly_report_rewrite.sql).
-{% set plan = monthly_report_plan(ref('fct_transactions'), ref('dim_clients'),
-    'client_id', ['client_name', 'email_domain']) if is_incremental() else none %}
-
 with
 
 daily_sales as (
 
     select * from {{ ref('fct_sales_daily') }}
-    where {{ month_in('sale_month', plan, 'rewrite') }}
 
 ),
 

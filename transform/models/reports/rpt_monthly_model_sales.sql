@@ -1,29 +1,16 @@
 -- The primary key (month, product_id: YAML) serves the month filters.
--- depends_on: {{ ref('fct_transactions') }} (read only on incremental runs: the touched days)
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['product_id']}, {'columns': ['_dbt_updated_at']}],
-        pre_hook="{{ delete_monthly_report_rows(ref('fct_transactions'), ref('dim_cars'),
-            'product_id', ['brand', 'model']) }}",
-        post_hook="{{ analyze_if_new() }}",
-    )
-}}
+{{ config(indexes=[{'columns': ['product_id']}]) }}
 
 -- One row per local month and car model that sold: value, rank and share of the month.
--- Incremental: a run rewrites only the months whose sales changed since its last run, or
--- every month after a car was renamed (macros/monthly_report_rewrite.sql).
-{% set plan = monthly_report_plan(ref('fct_transactions'), ref('dim_cars'),
-    'product_id', ['brand', 'model']) if is_incremental() else none %}
-
 with
 
+-- day x car: a few rows per day, where fct_sales_daily has one per client too
 daily_sales as (
 
-    select * from {{ ref('fct_sales_daily') }}
-    where {{ month_in('sale_month', plan, 'rewrite') }}
+    select
+        *,
+        month as sale_month
+    from {{ ref('rpt_daily_sales') }}
 
 ),
 
