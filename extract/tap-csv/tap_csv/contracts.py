@@ -1,9 +1,10 @@
-"""Source contracts: one YAML file per entity (fields, types, required, primary key).
+"""The type step: contracts (one YAML file per entity) applied to raw values.
 
-A contract turns raw values (CSV text or JSON values) into typed record values, and
-says which values make a row unacceptable. Parsing errors are `ValueError`s whose
-message starts with a stable reason code (`invalid_integer: ...`), which the rejects
-stream stores as the reason.
+A clean CSV block is typed a column at a time (`type_block`): integers and decimals by pyarrow
+in C (`arrow_column`), other types by a check of the whole column (`python_column`). When a
+value needs more (a blank, a sign, an invalid value...), its rows are typed one by one
+(`Contract.type_record`), which names each reject's reason (`code: detail`, a ValueError from
+the per-value parsers) and column. On the values they accept, both give the same.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from tap_csv.files import excerpt
@@ -57,6 +60,11 @@ def _text(value: Any, code: str) -> str:
     return str(value)
 
 
+def _excerpt(text: str, limit: int = 40) -> str:
+    """A value as a reason quotes it: repr, cut after `limit` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def parse_integer(value: Any) -> int:
     if value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 20:
         return int(value)  # the common case, without the regex
@@ -74,46 +82,32 @@ def parse_integer(value: Any) -> int:
     return int(text)
 
 
-def _excerpt(text: str, limit: int = 40) -> str:
-    """A value as a reason quotes it: repr, cut after `limit` characters."""
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
-
-
 def parse_decimal(value: Any) -> Decimal:
     """Exact decimals: never through float (24916.7 stays 24916.7)."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
         number = Decimal(value)
     else:
         text = _text(value, "invalid_decimal")
         if not _DECIMAL.fullmatch(text):
             raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number")
-        try:
-            number = Decimal(text)
-        except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-            raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number") from exc
+        number = Decimal(text)
     if not number.is_finite():
         raise ValueError(f"invalid_decimal: {number} is not finite")
     return number
 
 
 def parse_string(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f"invalid_string: {value!r} is not a string")
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def parse_boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = _text(value, "invalid_boolean").lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
     raise ValueError(f"invalid_boolean: {text!r} is not a boolean")
 
 
@@ -137,15 +131,6 @@ def parse_timestamp(value: Any) -> str:
     except OverflowError as exc:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
         raise ValueError(f"out_of_range: {_excerpt(text)} is past the year 9999 in UTC") from exc
     return stamp.isoformat()
-
-
-def decimal_digits(number: Decimal) -> tuple[int, int]:
-    """(digits before the point, digits after it) of a finite decimal as written: 12.50 is
-    (2, 2), 0.05 is (0, 2), 1E+3 is (4, 0)."""
-    _, digits, exponent = number.as_tuple()
-    assert isinstance(exponent, int)  # finite
-    whole = 0 if not any(digits) else max(0, len(digits) + exponent)
-    return whole, max(0, -exponent)
 
 
 # type name -> (parser, JSON schema of a non-null value)
@@ -212,16 +197,12 @@ class Field:
     @property
     def whole_digits(self) -> int:
         """Most digits a decimal may have before its point."""
-        if self.precision is None:
-            return DECIMAL_DIGITS
-        return self.precision - (self.scale or 0)
+        return DECIMAL_DIGITS if self.precision is None else self.precision - (self.scale or 0)
 
     @property
     def places(self) -> int:
         """Most digits a decimal may have after its point."""
-        if self.scale is not None:
-            return self.scale
-        return DECIMAL_DIGITS if self.precision is None else 0
+        return self.scale if self.scale is not None else DECIMAL_DIGITS if self.precision is None else 0
 
     @property
     def checked(self) -> bool:
@@ -237,13 +218,15 @@ class Field:
         return base
 
     def check(self, value: Any) -> Any:
-        """`value` (as this field's type parses it) if it fits the field's limits and bounds,
-        else ValueError("out_of_range: ...")."""
+        """`value` (as this field's type parses it) if within the field's limits and bounds, else
+        ValueError("out_of_range: ...")."""
         name = self.name
         if self.type == "integer" and not INT64[0] <= value <= INT64[1]:
             raise ValueError(f"out_of_range: {name} {_excerpt(str(value))} is outside the 64-bit integer range")
         if self.type == "decimal":
-            whole, places = decimal_digits(value)
+            # digits before and after the point as written: 12.50 is (2, 2), 0.05 (0, 2), 1E+3 (4, 0)
+            _, digits, exponent = value.as_tuple()
+            whole, places = (max(0, len(digits) + exponent) if any(digits) else 0), max(0, -exponent)
             if whole > self.whole_digits or places > self.places:
                 raise ValueError(
                     f"out_of_range: {name} {_excerpt(str(value))} has {whole} digit(s) before the point and "
@@ -264,15 +247,9 @@ class Field:
 
     @functools.cached_property
     def converter(self) -> Callable[[Any], Any]:
-        parse = TYPES[self.type][0]
-        if not self.checked:
-            return parse
-        check = self.check
-
-        def parse_and_check(value: Any) -> Any:
-            return check(parse(value))
-
-        return parse_and_check
+        """The field's parser, then its check where it has one."""
+        parse, check = TYPES[self.type][0], self.check
+        return (lambda value: check(parse(value))) if self.checked else parse
 
 
 @dataclass(frozen=True)
@@ -382,3 +359,126 @@ def find_contract(entity: str, explicit: str | None, contracts_dir: Path | None)
         if candidate.is_file():
             return candidate
     return None
+
+
+Column = Sequence[Any]  # a list of values, or a pyarrow Array (a decimal's: the exact text of its numbers)
+
+
+class Columns:
+    """A piece's records: one column per name (all the same length), then the records typed one by one."""
+
+    def __init__(self, names: list[str], columns: list[Column]) -> None:
+        self.names = names
+        self.columns = columns
+        self.rows: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return (len(self.columns[0]) if self.columns else 0) + len(self.rows)
+
+    def parts(self, names: list[str]) -> Iterator[tuple[int, list[Column]]]:
+        """(rows, one column per name in `names`: None where a name is missing) for the columns,
+        then for the records typed one by one."""
+        block_rows = len(self.columns[0]) if self.columns else 0
+        if block_rows:
+            by_name = dict(zip(self.names, self.columns, strict=True))
+            yield block_rows, [by_name[name] if name in by_name else [None] * block_rows for name in names]
+        if self.rows:
+            yield len(self.rows), [[record.get(name) for record in self.rows] for name in names]
+
+
+def type_block(contract: Contract, texts: list[list[str]], positions: dict[str, int], count: int) -> Columns | None:
+    """The typed columns of a clean block (`texts`: its values column by column, `positions`:
+    where each header name is among them), or None when its rows must be typed one by one."""
+    typed = []
+    for spec in contract.fields:
+        index = positions.get(spec.name)
+        if index is None:  # an optional column the file lacks (the header check passed)
+            values = None if spec.required else [None] * count
+        else:
+            values = arrow_column(spec, texts[index])
+            if values is None:
+                values = python_column(spec, texts[index])
+        if values is None:
+            return None
+        typed.append(values)
+    return Columns(contract.names, typed)
+
+
+# The column paths return the typed column, or None when a value needs the row path (a blank, a
+# sign, a space, an invalid value...), which names the reason of each rejected row.
+# Hours 00-23 only: a Python that reads `24:00:00` as the next midnight keeps it on the row path.
+_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_COLUMN = {"timestamp": re.compile(rf"{_STAMP}(?:\n{_STAMP})*"), "date": re.compile(rf"{_DAY}(?:\n{_DAY})*")}
+_UNPRINTED = re.compile(r"(?:^|\n)(?:\+|-?0[0-9])")  # a plus sign or a leading zero Decimal would drop
+
+
+def python_column(spec: Field, values: list[str]) -> list[Any] | None:
+    """`spec`'s typed values of a column of CSV text: non-blank strings, and naive ISO timestamps
+    and dates, checked as a whole; other values one by one."""
+    try:
+        if spec.type == "string":
+            return None if "" in values or any(map(str.isspace, values)) else values
+        pattern = _COLUMN.get(spec.type)
+        if pattern is None or not pattern.fullmatch(joined := "\n".join(values)):
+            return list(map(spec.converter, values))  # blank values raise here too
+        list(map(dt.datetime.fromisoformat if spec.type == "timestamp" else dt.date.fromisoformat, values))
+        typed = values
+        if spec.type == "timestamp":  # `YYYY-MM-DDTHH:MM:SS+00:00`: the only spaces separate date and time
+            typed = (joined.replace(" ", "T").replace("\n", "+00:00\n") + "+00:00").split("\n")
+        if typed and spec.checked:  # fixed-width ISO text sorts as time does: the extremes suffice
+            spec.check(min(typed))
+            spec.check(max(typed))
+    except ValueError:
+        return None
+    return typed
+
+
+@functools.cache
+def _decimal_lines(whole: int, places: int) -> re.Pattern[str]:
+    """Values `[+-]digits[.digits]`, one a line, of at most `whole` digits before the point
+    (leading zeros aside) and `places` after it."""
+    digits = rf"0*[0-9]{{1,{whole}}}" if whole else "0+"
+    number = rf"[+-]?{digits}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else "")
+    return re.compile(rf"{number}(?:\n{number})*")
+
+
+def arrow_column(spec: Field, values: list[str]) -> pa.Array | None:
+    """An integer (int64) or decimal (its exact text) column typed in C, within the field's
+    limits and bounds; None: `python_column` decides."""
+    if spec.type == "integer":
+        joined = "".join(values)
+        if "" in values or not (joined.isascii() and joined.isdigit()):
+            return None
+        try:
+            array = pa.array(values, pa.string()).cast(pa.int64())
+        except pa.ArrowInvalid:  # past int64
+            return None
+        return array if _within_bounds(spec, array) else None
+    if spec.type != "decimal":
+        return None
+    lines = "\n".join(values)
+    if not _decimal_lines(spec.whole_digits, spec.places).fullmatch(lines):
+        return None
+    text = pa.array(values, pa.string())
+    if _UNPRINTED.search(lines):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
+        text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
+    if spec.maximum is None and (spec.minimum is None or (spec.minimum == 0 and "-" not in lines)):
+        return text  # no bound left to check: the pattern bounded the digits
+    # a decimal of the field's precision holds every value: its extremes checked in C
+    precision = max(spec.whole_digits + spec.places, 1)
+    kind = pa.decimal128 if precision <= 38 else pa.decimal256
+    return text if _within_bounds(spec, text.cast(kind(precision, spec.places))) else None
+
+
+def _within_bounds(spec: Field, array: pa.Array) -> bool:
+    if spec.minimum is None and spec.maximum is None:
+        return True
+    bounds = pc.min_max(array).as_py()
+    try:
+        if bounds["min"] is not None:
+            spec.check(bounds["min"])
+            spec.check(bounds["max"])
+    except ValueError:
+        return False
+    return True

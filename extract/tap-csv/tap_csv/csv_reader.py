@@ -9,27 +9,32 @@ speed into its columns of text; any other run goes through `csv.reader`, record 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
-from tap_csv.files import FileError, FileSpec, LineCursor, NotComplete, RawRecord, Reading, excerpt, readable_end, shown
+from tap_csv.files import (
+    CheckHeader,
+    FileError,
+    FileSpec,
+    LineCursor,
+    NotComplete,
+    RawRecord,
+    Reading,
+    Start,
+    excerpt,
+    readable_end,
+    shown,
+)
 
 
 def read(
-    path: Path,
-    spec: FileSpec,
-    start: tuple[int, int, Any] | None,
-    size: int,
-    final: bool,
-    check_header: Callable[[list[str]], None],
-    rows: int,
+    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
 ) -> Reading:
-    """The data records of `path` from `start` (offset, lines, sha256 state; None: after the
-    header), `rows` lines at a time, up to its last newline (its `size` when `final`).
-    NotComplete: no complete header yet."""
+    """The data records of `path` from `start` (None: after the header), `rows` lines at a time,
+    up to its last newline (its `size` when `final`). NotComplete: no complete header yet."""
     end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
     layout = read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final)
     check_header(layout.header)
@@ -218,7 +223,7 @@ def csv_blocks(
             data = data[: len(data) - len(lines.pop())]
         if not lines:
             return
-        text = data.decode(cursor.encoding)  # check_encoding has read the whole file already
+        text = data.decode(cursor.encoding)  # readable_end has decoded the whole part already
         if (
             quotechar not in text
             and text.count("\r") == text.count("\r\n")

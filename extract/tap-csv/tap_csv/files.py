@@ -35,7 +35,7 @@ class FileError(Exception):
 
 
 class NotComplete(Exception):
-    """The file holds no complete record yet (empty, or a header without its newline)."""
+    """No complete record yet (empty, or a header without its newline)."""
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,12 @@ class RawRecord:
     column: str | None = None
 
 
-def expand(value: str) -> str:
-    """Env vars in paths, also `${NAME:-default}` (Meltano leaves unknown vars as they are)."""
-    value = _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), value)
-    return os.path.expanduser(os.path.expandvars(value))
-
-
-def base_dir() -> Path:
-    """Relative paths are relative to the Meltano project (or the working directory)."""
-    return Path(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd())
-
-
 def absolute(value: str) -> Path:
-    path = Path(expand(value))
-    return path if path.is_absolute() else base_dir() / path
+    """A `path` setting as a path: env vars expanded, also `${NAME:-default}` (Meltano leaves
+    unknown vars as they are); relative to the Meltano project (or the working directory)."""
+    value = _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), value)
+    path = Path(os.path.expanduser(os.path.expandvars(value)))
+    return path if path.is_absolute() else Path(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd()) / path
 
 
 def shown(path: Path | str) -> str:
@@ -181,15 +173,8 @@ def complete_end(path: Path, size: int) -> int:
 
 def readable_end(path: Path, encoding: str, start: int, size: int, final: bool) -> int:
     """Where reading from `start` stops: after the last newline, or at `size` when the file is
-    `final`; the bytes up to there decoded first (`check_encoding`)."""
+    `final`. The bytes up to there are decoded first: an undecodable file is refused whole."""
     end = size if final else complete_end(path, size)
-    check_encoding(path, encoding, start, end)
-    return end
-
-
-def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
-    """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
-    file is refused whole."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with path.open("rb") as fh:
@@ -211,6 +196,7 @@ def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise FileError(f"{shown(path)}: ends with an incomplete {encoding} character") from exc
+    return end
 
 
 @dataclass
@@ -276,6 +262,11 @@ def shorten(text: str, limit: int) -> str:
 def excerpt(value: object, limit: int = 120) -> str:
     """A value as an escaped (repr) excerpt for messages: a drop's line may be huge or hold control characters."""
     return shorten(repr(value), limit)
+
+
+# Where a reader starts: None (the beginning), or the offset, lines and sha256 state to resume at.
+Start = tuple[int, int, Any] | None
+CheckHeader = Callable[[list[str]], None]  # raises FileError when a file's columns do not fit its contract
 
 
 @dataclass

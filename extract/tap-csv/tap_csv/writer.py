@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib.encoding.simple import Message
 
-from tap_csv.columns import Column, Columns
+from tap_csv.contracts import Column, Columns
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BatchConfig
@@ -135,33 +135,24 @@ def _take(pieces: list[Column], count: int) -> list[Column]:
     return taken
 
 
+ARROW_TYPES = {"integer": pa.int64(), "boolean": pa.bool_(), "string": pa.string()}
+
+
 def column_builder(prop: dict[str, Any]) -> Callable[[list[Column]], pa.Array]:
     """How to build the Arrow array of a column of this JSON schema property from its pieces
-    (lists of values, or Arrow arrays)."""
+    (lists of values, or Arrow arrays): one exact type where the property has one."""
     declared = prop.get("type", [])
-    types = {declared} if isinstance(declared, str) else set(declared)
-    types.discard("null")
-    if types == {"integer"}:
-        return _joined(lambda values: pa.array(values, pa.int64()))
-    if types == {"boolean"}:
-        return _joined(lambda values: pa.array(values, pa.bool_()))
-    if types == {"string"}:
-        return _joined(lambda values: pa.array(values, pa.string()))
+    types = {declared} if isinstance(declared, str) else set(declared) - {"null"}
     if types == {"number"}:
         return decimal_array
-    return _joined(pa.array)
+    kind = ARROW_TYPES.get(types.pop()) if len(types) == 1 else None
 
+    def build(pieces: list[Column]) -> pa.Array:
+        if not any(isinstance(piece, pa.Array) for piece in pieces):  # one inference over all values
+            return pa.array(list(chain.from_iterable(pieces)), kind)
+        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else pa.array(piece, kind) for piece in pieces])
 
-def _joined(build: Callable[[list[Any]], pa.Array]) -> Callable[[list[Column]], pa.Array]:
-    """`build` over the pieces of a column: over all of them at once when they are all lists
-    (one inference for `pa.array`), else over each list, the arrays concatenated."""
-
-    def build_pieces(pieces: list[Column]) -> pa.Array:
-        if not any(isinstance(piece, pa.Array) for piece in pieces):
-            return build(list(chain.from_iterable(pieces)))
-        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else build(piece) for piece in pieces])
-
-    return build_pieces
+    return build
 
 
 def decimal_array(pieces: list[Column]) -> pa.Array:

@@ -12,8 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from singer_sdk.helpers._batch import BatchConfig
 
-from tap_csv.columns import Columns, arrow_column, python_column
-from tap_csv.contracts import Field
+from tap_csv.contracts import Columns, Field, arrow_column, python_column
 from tap_csv.writer import (
     STALE_AFTER_SECONDS,
     ParquetBatchError,
@@ -105,7 +104,7 @@ def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
     one): in any order of names, with names the schema lacks (ignored) or without some (null)."""
     names = ["note", "price", "transaction_id", "_source_lineno"]  # no timestamp, one extra
     block = Columns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
-    block.append({**RECORDS[12], "_source_lineno": 8})  # a row typed one by one after the block
+    block.rows.append({**RECORDS[12], "_source_lineno": 8})  # a row typed one by one after the block
     (manifest,) = write_parquet_batches(
         [block, rows(RECORDS[13:15]), rows([]), Columns(["note", "price"], [[], []]), rows(RECORDS[15:])],
         parquet_config(tmp_path, None, 100),
@@ -144,7 +143,7 @@ def test_block_columns_typed_in_c_write_what_the_python_path_writes(
 
     assert written(Columns([field.name], [arrow])).equals(written(Columns([field.name], [python])))
     mixed = Columns([field.name], [arrow])
-    mixed.append({field.name: python[0]})
+    mixed.rows.append({field.name: python[0]})
     assert written(mixed).column(0).to_pylist() == [*python, python[0]]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tap_runs import HEADER, config_for, parquet_run, row_by_row, run_tap, without_extraction_time
 
-from tap_csv import columns, csv_reader, streams
+from tap_csv import contracts, csv_reader, streams
 from tap_csv.files import RawRecord
 
 CLEAN = [
@@ -149,7 +149,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Leading zeros in integer columns and a sign or leading zeros on prices are plain values:
-    the Parquet path types those blocks in C (columns.arrow_column), and lands what the
+    the Parquet path types those blocks in C (contracts.arrow_column), and lands what the
     record path gives, row for row, in a decimal column of the digits the values need."""
     odd = [
         f"{i},0{100 + i},00{200 + i % 7},0{1 + i % 3},"  # integers with leading zeros
@@ -163,7 +163,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     records = run_tap(config)
     per_row = lines_typed_one_by_one(monkeypatch)
     in_c: list[str] = []
-    typed_in_c = columns.arrow_column
+    typed_in_c = contracts.arrow_column
 
     def block_spy(spec: Any, values: list[str]) -> Any:
         array = typed_in_c(spec, values)
@@ -171,7 +171,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
             in_c.append(spec.name)
         return array
 
-    monkeypatch.setattr(columns, "arrow_column", block_spy)
+    monkeypatch.setattr(contracts, "arrow_column", block_spy)
     _, tables = parquet_run(config, tmp_path / "batches", 20)
     rows = [row for table in tables for row in table.to_pylist()]
     assert per_row == []  # every block took the column path
