@@ -1,10 +1,6 @@
 """Drop files: find them (a file, folder or glob), refuse what is no drop, name them safely, and
-read their bytes a line at a time from where the last run stopped.
-
-Only complete records are read: up to the file's last newline (`complete_end`); a record cut
-there is left for the next run unless the file is `final` (the previous run saw it with the same
-size and mtime: nobody is writing it). The cursor keeps the byte offset, the physical line count
-and a running sha256 of every byte consumed (the bookmark's fingerprint).
+read their complete records (up to the last newline, unless the file is `final`: settled) a line
+at a time from where the last run stopped.
 """
 
 from __future__ import annotations
@@ -59,8 +55,7 @@ class FileSpec:
 
 @dataclass
 class RawRecord:
-    """One record as a reader found it: where it starts, its source text, its values by column
-    name, or a structural error (`code: detail`)."""
+    """A record as read: first line, source text, values by column name or an error (`code: detail`)."""
 
     lineno: int
     raw: str
@@ -80,16 +75,6 @@ def absolute(value: str) -> Path:
 def shown(path: Path | str) -> str:
     """A path as text that any log, message or column takes: bytes that are not UTF-8 escaped."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def drop_folder(path: Path) -> Path:
-    """The folder a `path` value reads from: a folder itself, else the nearest parent without a wildcard."""
-    if path.is_dir() and not glob.has_magic(str(path)):
-        return path
-    folder = path.parent
-    while glob.has_magic(str(folder)):
-        folder = folder.parent
-    return folder
 
 
 def _checked(path: Path, root: Path) -> Path | None:
@@ -126,7 +111,10 @@ def resolve(value: str, suffixes: tuple[str, ...] = ()) -> list[Path]:
     folder, and an entry that is not a regular file inside it, raise FileError.
     """
     path = absolute(value)
-    root = drop_folder(path).resolve()
+    root = path if path.is_dir() and not glob.has_magic(str(path)) else path.parent
+    while glob.has_magic(str(root)):  # the drop folder: the nearest parent without a wildcard
+        root = root.parent
+    root = root.resolve()
     if not root.is_dir() or not os.access(root, os.R_OK | os.X_OK):
         raise FileError(
             f"drop folder {shown(root)} does not exist or is not readable: create it, "
@@ -201,9 +189,9 @@ def readable_end(path: Path, encoding: str, start: int, size: int, final: bool) 
 
 @dataclass
 class LineCursor:
-    """Binary line reader from a byte offset up to `end`; tracks offset, line count and sha256 of
-    consumed bytes. Lines count as consumed when taken (`take`), so a record cut by `end` can be
-    left for the next run (`drop`)."""
+    """Lines from a byte offset up to `end`, with the offset, line count and sha256 of the bytes
+    consumed (the bookmark). Lines are consumed when taken, so a record cut by `end` can be left
+    for the next run (`cut`)."""
 
     fh: IO[bytes]
     encoding: str
