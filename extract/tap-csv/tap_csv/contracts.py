@@ -1,10 +1,8 @@
 """The type step: contracts (one YAML file per entity) applied to raw values.
 
-A clean CSV block is typed a column at a time (`type_block`): integers and decimals by pyarrow
-in C (`arrow_column`), other types by a check of the whole column (`python_column`). When a
-value needs more (a blank, a sign, an invalid value...), its rows are typed one by one
-(`Contract.type_record`), which names each reject's reason (`code: detail`, a ValueError from
-the per-value parsers) and column. On the values they accept, both give the same.
+Every piece of records is typed a column at a time (`type_columns`): a column of plain CSV text
+as a whole (integers and decimals by pyarrow in C, other types by one check of the column), any
+other value by value (`convert`), which names the reason (`code: detail`) of each bad value.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -293,25 +291,12 @@ class Contract:
             raise ValueError(f"unexpected column(s) {excerpt(extra)}; {expected}")
         return extra
 
-    def type_record(self, values: dict[str, Any]) -> dict[str, Any]:
-        """One record's values typed field by field; RowRejected names the first bad one."""
-        record: dict[str, Any] = {}
-        for spec in self.fields:
-            value = values.get(spec.name)
-            try:
-                # non-empty values go straight to the converter (the hot path)
-                if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
-                    record[spec.name] = spec.converter(value)
-                elif spec.required:
-                    raise ValueError(f"missing_required: {spec.name} is required")
-                else:
-                    record[spec.name] = None
-            except ValueError as exc:
-                raise RowRejected(str(exc), spec.name) from exc
-        if not self.allow_extra_columns and not values.keys() <= self.by_name.keys():
-            extra = [name for name in values if name not in self.by_name]
-            raise RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
-        return record
+    def unexpected(self, values: dict[str, Any]) -> RowRejected | None:
+        """A record's keys the contract has no field for, when it refuses extra columns."""
+        if self.allow_extra_columns or values.keys() <= self.by_name.keys():
+            return None
+        extra = [name for name in values if name not in self.by_name]
+        return RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
 
     @classmethod
     def load(cls, path: Path) -> Contract:
@@ -365,48 +350,58 @@ Column = Sequence[Any]  # a list of values, or a pyarrow Array (a decimal's: the
 
 
 class Columns:
-    """A piece's records: one column per name (all the same length), then the records typed one by one."""
+    """Typed records, one column per name (all the same length)."""
 
     def __init__(self, names: list[str], columns: list[Column]) -> None:
         self.names = names
         self.columns = columns
-        self.rows: list[dict[str, Any]] = []
 
     def __len__(self) -> int:
-        return (len(self.columns[0]) if self.columns else 0) + len(self.rows)
-
-    def parts(self, names: list[str]) -> Iterator[tuple[int, list[Column]]]:
-        """(rows, one column per name in `names`: None where a name is missing) for the columns,
-        then for the records typed one by one."""
-        block_rows = len(self.columns[0]) if self.columns else 0
-        if block_rows:
-            by_name = dict(zip(self.names, self.columns, strict=True))
-            yield block_rows, [by_name[name] if name in by_name else [None] * block_rows for name in names]
-        if self.rows:
-            yield len(self.rows), [[record.get(name) for record in self.rows] for name in names]
+        return len(self.columns[0]) if self.columns else 0
 
 
-def type_block(contract: Contract, texts: list[list[str]], positions: dict[str, int], count: int) -> Columns | None:
-    """The typed columns of a clean block (`texts`: its values column by column, `positions`:
-    where each header name is among them), or None when its rows must be typed one by one."""
-    typed = []
+def convert(spec: Field, value: Any) -> Any:
+    """One value typed: a blank one is None, or missing_required."""
+    if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
+        return spec.converter(value)
+    if spec.required:
+        raise ValueError(f"missing_required: {spec.name} is required")
+    return None
+
+
+def type_columns(
+    contract: Contract, columns: dict[str, Column], count: int, text: bool
+) -> tuple[list[Column], dict[int, RowRejected]]:
+    """The contract's fields typed a column at a time (`columns`: raw values by name), and the rows
+    that break it, by index, each with the reason of its first bad value in the contract's order.
+    `text`: a clean CSV block's columns (one line a value), which are tried as a whole first
+    (`arrow_column`, `python_column`); any other column is typed value by value."""
+    typed: list[Column] = []
+    bad: dict[int, RowRejected] = {}
     for spec in contract.fields:
-        index = positions.get(spec.name)
-        if index is None:  # an optional column the file lacks (the header check passed)
-            values = None if spec.required else [None] * count
-        else:
-            values = arrow_column(spec, texts[index])
-            if values is None:
-                values = python_column(spec, texts[index])
-        if values is None:
-            return None
-        typed.append(values)
-    return Columns(contract.names, typed)
+        values = columns.get(spec.name)
+        column = None
+        if values is None:  # a column the file lacks (the header check passed): None or missing_required
+            values = [None] * count
+        elif text:
+            column = arrow_column(spec, values)
+            if column is None:
+                column = python_column(spec, values)
+        if column is None:
+            column = []
+            for index, value in enumerate(values):
+                try:
+                    column.append(convert(spec, value))
+                except ValueError as exc:
+                    column.append(None)
+                    bad.setdefault(index, RowRejected(str(exc), spec.name))
+        typed.append(column)
+    return typed, bad
 
 
-# The column paths return the typed column, or None when a value needs the row path (a blank, a
-# sign, a space, an invalid value...), which names the reason of each rejected row.
-# Hours 00-23 only: a Python that reads `24:00:00` as the next midnight keeps it on the row path.
+# The whole-column paths return the typed column, or None when a value needs to be typed alone (a
+# blank, a sign, a space, an invalid value...). On the values they accept, they give what `convert` gives.
+# Hours 00-23 only: a Python that reads `24:00:00` as the next midnight types it alone.
 _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _COLUMN = {"timestamp": re.compile(rf"{_STAMP}(?:\n{_STAMP})*"), "date": re.compile(rf"{_DAY}(?:\n{_DAY})*")}

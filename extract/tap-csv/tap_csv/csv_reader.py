@@ -195,10 +195,9 @@ class RowBlock:
     layout: CsvLayout
     delimiter: str
 
-    def records(self, start: int = 0) -> Iterator[RawRecord]:
-        """The block's records from line `start` on, as csv_records reads them."""
-        for index in range(start, len(self.lines)):
-            line = self.lines[index]
+    def records(self) -> Iterator[RawRecord]:
+        """The block's records, as csv_records reads them."""
+        for index, line in enumerate(self.lines):
             record = _csv_record(self.first_line + index, line, line.split(self.delimiter), self.layout)
             if record is not None:
                 yield record
@@ -230,13 +229,15 @@ def csv_blocks(
             and max(map(len, lines)) <= csv.field_size_limit()  # else csv_records says malformed_csv
         ):
             # Without quotes, a CSV line is its values joined by the delimiter: what csv.reader
-            # reads, split at C speed. When every line has the expected values (a blank line has
-            # one), the whole block splits at once and column i is every width-th value.
+            # reads, split at C speed. When every line has the expected values and none is blank,
+            # the whole block splits at once and column i is every width-th value.
             text = text.replace("\r\n", "\n").removesuffix("\n")
             texts = text.split("\n")
             width = layout.width
             columns = None
-            if set(map(str.count, texts, repeat(delimiter))) == {width - 1}:
+            if set(map(str.count, texts, repeat(delimiter))) == {width - 1} and (
+                width > 1 or all(map(str.strip, texts))
+            ):
                 values = text.replace("\n", delimiter).split(delimiter)
                 columns = [values[index::width] for index in range(width)]
                 if layout.trailing and any(columns[-1]):  # a value after the trailing delimiter

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
 
 from tap_csv import csv_reader, files, json_reader
 from tap_csv.bookmarks import Bookmark, plan_read
 from tap_csv.client import DropStream
-from tap_csv.contracts import Columns, Contract, RowRejected, type_block
+from tap_csv.contracts import Columns, Contract, RowRejected, type_columns
 from tap_csv.csv_reader import RowBlock
 from tap_csv.files import FileError, FileSpec, NotComplete, RawRecord, excerpt, shorten
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 UTC = dt.UTC
 # Lines read, typed and handed on together; a partly read file is bookmarked after each block.
 CHUNK_ROWS = 10_000
+Piece = RowBlock | list[RawRecord]
 READERS = {"csv": csv_reader.read, "json": json_reader.read, "jsonl": json_reader.read_lines}
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
 REJECTS_STREAM = "file_rejects"
@@ -222,62 +225,61 @@ class FileStream(DropStream):
         if extra:
             self.logger.info("tap-csv: %s: ignoring extra column(s) %s", key, excerpt(extra))
 
-    def _type(self, key: str, piece: RowBlock | list[RawRecord], meta: dict[str, Any], stats: FileStats) -> Columns:
-        """A piece's records, typed: a clean block a column at a time, other rows one by one."""
-        chunk, rest = Columns([], []), piece
-        if isinstance(piece, RowBlock):
-            count = len(piece.lines)
-            positions = {name: index + piece.layout.legacy for index, name in enumerate(piece.layout.header)}
-            typed = type_block(self.contract, piece.columns, positions, count) if piece.columns else None
-            if typed is not None:
-                chunk, stats.read = typed, stats.read + count
-                if self.add_metadata:
-                    chunk.names += [*meta, "_source_lineno"]
-                    chunk.columns += [[value] * count for value in meta.values()]
-                    chunk.columns.append(range(piece.first_line, piece.first_line + count))
-            rest = piece.records(len(chunk))
-        for raw in rest:
-            record = self._type_row(key, raw, meta, stats)
-            if record is not None:
-                chunk.rows.append(record)
-        stats.emitted += len(chunk)
+    def _type(self, key: str, piece: Piece, meta: dict[str, Any], stats: FileStats) -> Columns:
+        """A piece's records typed a column at a time, the rows that break the contract rejected
+        in line order. A key read before, in this file or another, is no error:
+        raw keeps every version and staging the last one delivered (docs/transform.md)."""
+        rejects: list[tuple[int, str, RowRejected]] = []
+        if isinstance(piece, RowBlock) and piece.columns is not None:  # a clean CSV block
+            count, raws = len(piece.lines), piece.lines
+            linenos: Sequence[int] = range(piece.first_line, piece.first_line + count)
+            at = {name: index + piece.layout.legacy for index, name in enumerate(piece.layout.header)}
+            typed, bad = type_columns(self.contract, {n: piece.columns[i] for n, i in at.items()}, count, True)
+        else:
+            records = list(piece.records()) if isinstance(piece, RowBlock) else piece
+            for raw in records:
+                if raw.values is None or raw.error:
+                    rejects.append((raw.lineno, raw.raw, RowRejected(raw.error or "invalid_record", raw.column)))
+            records = [raw for raw in records if raw.values is not None and not raw.error]
+            count, raws, linenos = len(records), [r.raw for r in records], [r.lineno for r in records]
+            values = {name: [r.values.get(name) for r in records] for name in self.contract.names}  # type: ignore[union-attr]
+            typed, bad = type_columns(self.contract, values, count, False)
+            for index, raw in enumerate(records):  # checked after the values, as their reasons come first
+                if (extra := self.contract.unexpected(raw.values)) is not None:  # type: ignore[arg-type]
+                    bad.setdefault(index, extra)
+        stats.read += count + len(rejects)
+        if bad:
+            rejects += [(linenos[index], raws[index], why) for index, why in bad.items()]
+            keep = [index not in bad for index in range(count)]
+            typed = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else list(compress(c, keep)) for c in typed]
+            linenos = list(compress(linenos, keep))
+        for lineno, raw_line, why in sorted(rejects, key=lambda reject: reject[0]):
+            self._reject(key, lineno, raw_line, why, meta, stats)
+        chunk = Columns(self.contract.names, typed)
+        if self.add_metadata:
+            chunk.names += [*meta, "_source_lineno"]
+            chunk.columns += [[value] * len(linenos) for value in meta.values()]
+            chunk.columns.append(linenos)
+        stats.emitted += len(linenos)
         return chunk
 
-    def _type_row(self, key: str, raw: RawRecord, meta: dict[str, Any], stats: FileStats) -> dict[str, Any] | None:
-        """One record typed against the contract, or None once it is rejected (or raised).
-
-        A key read before, in this file or another, is no error: raw keeps every version and
-        staging the last one delivered (file order, then line order; docs/transform.md)."""
-        stats.read += 1
-        try:
-            if raw.error or raw.values is None:
-                raise RowRejected(raw.error or "invalid_record", raw.column)
-            record = self.contract.type_record(raw.values)
-        except RowRejected as bad:
-            stats.rejected += 1
-            reason = shorten(bad.reason, REASON_LIMIT)
-            code = reason.split(":", 1)[0]
-            stats.reasons[code] = stats.reasons.get(code, 0) + 1
-            if self.fail_fast:
-                raise RejectedRowError(
-                    f"{key}: line {raw.lineno}: {reason} (entity {self.name}; on_reject=fail stops at the "
-                    f"first bad row; use on_reject=quarantine to load it into {REJECTS_STREAM})"
-                ) from None
-            if stats.rejected <= 5:
-                self.logger.warning("tap-csv: %s: line %d rejected: %s", key, raw.lineno, reason)
-            reject = {
-                "entity": self.name,
-                "reason": reason,
-                "column_name": bad.column,
-                "raw_line": raw.raw[:RAW_LINE_LIMIT],
-            }
-            assert self.time_extracted is not None  # set when the file's reading began
-            self.rejects.emit({**reject, "_source_lineno": raw.lineno, **meta}, self.time_extracted)
-            return None
-        if self.add_metadata:
-            record.update(meta)
-            record["_source_lineno"] = raw.lineno
-        return record
+    def _reject(
+        self, key: str, lineno: int, raw: str, bad: RowRejected, meta: dict[str, Any], stats: FileStats
+    ) -> None:
+        stats.rejected += 1
+        reason = shorten(bad.reason, REASON_LIMIT)
+        code = reason.split(":", 1)[0]
+        stats.reasons[code] = stats.reasons.get(code, 0) + 1
+        if self.fail_fast:
+            raise RejectedRowError(
+                f"{key}: line {lineno}: {reason} (entity {self.name}; on_reject=fail stops at the "
+                f"first bad row; use on_reject=quarantine to load it into {REJECTS_STREAM})"
+            )
+        if stats.rejected <= 5:
+            self.logger.warning("tap-csv: %s: line %d rejected: %s", key, lineno, reason)
+        reject = {"entity": self.name, "reason": reason, "column_name": bad.column, "raw_line": raw[:RAW_LINE_LIMIT]}
+        assert self.time_extracted is not None  # set when the file's reading began
+        self.rejects.emit({**reject, "_source_lineno": lineno, **meta}, self.time_extracted)
 
     def _summary(self, key: str, stats: FileStats) -> FileStats:
         reasons = ",".join(f"{k}={v}" for k, v in sorted(stats.reasons.items())) or "-"

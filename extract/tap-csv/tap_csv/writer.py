@@ -65,8 +65,7 @@ def records(chunk: Columns, schema: dict[str, Any]) -> list[dict[str, Any]]:
             number = "number" in schema["properties"][name].get("type", [])
             column = list(map(Decimal, column.to_pylist())) if number else column.to_pylist()
         parts.append(column)
-    rows = list(map(dict, map(zip, repeat(chunk.names), zip(*parts, strict=True)))) if parts else []
-    return rows + chunk.rows
+    return list(map(dict, map(zip, repeat(chunk.names), zip(*parts, strict=True)))) if parts else []
 
 
 def write_parquet_batches(
@@ -103,13 +102,16 @@ def regroup_columns(chunks: Iterable[Columns], names: list[str], size: int) -> I
     pending: list[list[Column]] = [[] for _ in names]
     count = 0
     for chunk in chunks:
-        for rows, columns in chunk.parts(names):
-            for pieces, column in zip(pending, columns, strict=True):
-                pieces.append(column)
-            count += rows
-            while count >= size:
-                yield [_take(pieces, size) for pieces in pending]
-                count -= size
+        rows = len(chunk)
+        if not rows:
+            continue
+        by_name = dict(zip(chunk.names, chunk.columns, strict=True))
+        for pieces, name in zip(pending, names, strict=True):
+            pieces.append(by_name[name] if name in by_name else [None] * rows)  # a name the chunk lacks: null
+        count += rows
+        while count >= size:
+            yield [_take(pieces, size) for pieces in pending]
+            count -= size
     if count:
         yield pending
 
