@@ -330,22 +330,6 @@ class Contract:
         )
 
 
-def find_contract(entity: str, explicit: str | None, contracts_dir: Path | None) -> Path | None:
-    """The contract of an entity: the `contract` of its files entry, else <contracts_dir>/<entity>.yml."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ContractError(f"contract {path} of entity {entity!r} does not exist")
-        return path
-    if contracts_dir is None:
-        return None
-    for suffix in (".yml", ".yaml"):
-        candidate = contracts_dir / f"{entity}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 Column = Sequence[Any]  # a list of values, or a pyarrow Array (a decimal's: the exact text of its numbers)
 
 
