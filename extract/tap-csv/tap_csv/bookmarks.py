@@ -1,25 +1,16 @@
-"""Per-file bookmarks: what was read of each file, and what to do with it now.
+"""Per-file bookmarks (`bookmarks.<entity>.files.<path>` in Singer state): what was read of each
+file, and what to do with it now.
 
-Bookmark of a file (Singer state, `bookmarks.<entity>.files.<absolute path>`):
-size and mtime when read, `offset` (bytes consumed, always at a record boundary),
-`lines` (physical lines consumed), `sha256` of the consumed prefix bytes [0, offset),
-`rows`/`rejected` (totals over runs) and the CSV `layout`.
-
-Decision for a file found now:
-- no bookmark, or nothing read of it yet (waiting)  -> read in full;
-- same size and mtime, fully consumed           -> unchanged, not opened;
-- size >= offset and sha256 of [0, offset) equal -> the old content is a prefix:
-  read only the bytes after `offset` (a touched but identical file reads 0 bytes);
-- otherwise (shorter, or prefix differs)        -> rewritten: read again in full.
-The fingerprint covers the whole consumed prefix (not just the first KBs), so an edit
-anywhere in the old part is seen; it costs one sequential read of the old part, and
-only when size or mtime changed. JSON arrays are never resumed (a grown array is not a
-prefix extension: its closing bracket moved), so any change re-reads them in full.
-
-`size` and `mtime_ns` are the file's when the run began. A file found with the same ones
-is settled (nobody wrote to it between the two runs): its last line is read even without a
-newline, and a JSON array or a CSV header that still does not parse is refused. Should such
-a file grow after all, its old part no longer ends with a newline: it is read again in full.
+A bookmark holds the file's size and mtime when the run began, the bytes (`offset`, always at a
+record boundary) and physical `lines` consumed, the `sha256` of those bytes, row and reject totals
+over runs and the CSV `layout`. A file found now is read in full when new, waiting (nothing read
+yet), shorter, or changed within the part read (the fingerprint covers that whole part, so an
+edit anywhere in it is seen, at the cost of one read of it, only when size or mtime changed);
+skipped when unchanged; resumed at `offset` when it only grew. JSON arrays are never resumed (a
+grown array is no prefix extension: its closing bracket moved). A file with the same size and
+mtime as the previous run saw is settled (nobody wrote to it between the runs): its last line is
+read even without a newline, and a JSON array or CSV header that still does not parse is
+refused. Should it grow after all, its old part no longer ends with a newline: read in full.
 """
 
 from __future__ import annotations
@@ -68,21 +59,11 @@ class Plan:
 
 def prefix_hasher(path: Path, length: int) -> Any:
     hasher = hashlib.sha256()
-    remaining = length
     with path.open("rb") as fh:
-        while remaining > 0:
-            chunk = fh.read(min(CHUNK, remaining))
-            if not chunk:
-                break
+        while length > 0 and (chunk := fh.read(min(CHUNK, length))):
             hasher.update(chunk)
-            remaining -= len(chunk)
+            length -= len(chunk)
     return hasher
-
-
-def _ends_line(path: Path, offset: int) -> bool:
-    with path.open("rb") as fh:
-        fh.seek(offset - 1)
-        return fh.read(1) == b"\n"
 
 
 def plan_read(path: Path, size: int, mtime_ns: int, mark: Bookmark | None, *, appendable: bool) -> Plan:
@@ -102,7 +83,10 @@ def plan_read(path: Path, size: int, mtime_ns: int, mark: Bookmark | None, *, ap
         return Plan("skip", "unchanged content (mtime changed only)", hasher)
     if not appendable:
         return Plan("full", "changed (JSON arrays are re-read in full)")
-    if not _ends_line(path, mark.offset):
+    with path.open("rb") as fh:
+        fh.seek(mark.offset - 1)
+        ends_line = fh.read(1) == b"\n"
+    if not ends_line:
         return Plan("full", "grew after its last line was read without a newline")
     why = "unchanged since the previous run left its end" if settled else f"grew from {mark.offset} to {size} bytes"
     return Plan("resume", why, hasher, settled)

@@ -17,7 +17,7 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_csv import writer
-from tap_csv.columns import Columns
+from tap_csv.contracts import Columns
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig

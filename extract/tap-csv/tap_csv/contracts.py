@@ -1,9 +1,8 @@
-"""Source contracts: one YAML file per entity (fields, types, required, primary key).
+"""The type step: contracts (one YAML file per entity) applied to raw values.
 
-A contract turns raw values (CSV text or JSON values) into typed record values, and
-says which values make a row unacceptable. Parsing errors are `ValueError`s whose
-message starts with a stable reason code (`invalid_integer: ...`), which the rejects
-stream stores as the reason.
+Every piece of records is typed a column at a time (`type_columns`): a column of plain CSV text
+as a whole (integers and decimals by pyarrow in C, other types by one check of the column), any
+other value by value (`convert`), which names the reason (`code: detail`) of each bad value.
 """
 
 from __future__ import annotations
@@ -13,10 +12,12 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from tap_csv.files import excerpt
@@ -57,6 +58,11 @@ def _text(value: Any, code: str) -> str:
     return str(value)
 
 
+def _excerpt(text: str, limit: int = 40) -> str:
+    """A value as a reason quotes it: repr, cut after `limit` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def parse_integer(value: Any) -> int:
     if value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 20:
         return int(value)  # the common case, without the regex
@@ -74,46 +80,32 @@ def parse_integer(value: Any) -> int:
     return int(text)
 
 
-def _excerpt(text: str, limit: int = 40) -> str:
-    """A value as a reason quotes it: repr, cut after `limit` characters."""
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
-
-
 def parse_decimal(value: Any) -> Decimal:
     """Exact decimals: never through float (24916.7 stays 24916.7)."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
         number = Decimal(value)
     else:
         text = _text(value, "invalid_decimal")
         if not _DECIMAL.fullmatch(text):
             raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number")
-        try:
-            number = Decimal(text)
-        except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-            raise ValueError(f"invalid_decimal: {_excerpt(text)} is not a decimal number") from exc
+        number = Decimal(text)
     if not number.is_finite():
         raise ValueError(f"invalid_decimal: {number} is not finite")
     return number
 
 
 def parse_string(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f"invalid_string: {value!r} is not a string")
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def parse_boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = _text(value, "invalid_boolean").lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
     raise ValueError(f"invalid_boolean: {text!r} is not a boolean")
 
 
@@ -137,15 +129,6 @@ def parse_timestamp(value: Any) -> str:
     except OverflowError as exc:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
         raise ValueError(f"out_of_range: {_excerpt(text)} is past the year 9999 in UTC") from exc
     return stamp.isoformat()
-
-
-def decimal_digits(number: Decimal) -> tuple[int, int]:
-    """(digits before the point, digits after it) of a finite decimal as written: 12.50 is
-    (2, 2), 0.05 is (0, 2), 1E+3 is (4, 0)."""
-    _, digits, exponent = number.as_tuple()
-    assert isinstance(exponent, int)  # finite
-    whole = 0 if not any(digits) else max(0, len(digits) + exponent)
-    return whole, max(0, -exponent)
 
 
 # type name -> (parser, JSON schema of a non-null value)
@@ -212,16 +195,12 @@ class Field:
     @property
     def whole_digits(self) -> int:
         """Most digits a decimal may have before its point."""
-        if self.precision is None:
-            return DECIMAL_DIGITS
-        return self.precision - (self.scale or 0)
+        return DECIMAL_DIGITS if self.precision is None else self.precision - (self.scale or 0)
 
     @property
     def places(self) -> int:
         """Most digits a decimal may have after its point."""
-        if self.scale is not None:
-            return self.scale
-        return DECIMAL_DIGITS if self.precision is None else 0
+        return self.scale if self.scale is not None else DECIMAL_DIGITS if self.precision is None else 0
 
     @property
     def checked(self) -> bool:
@@ -237,13 +216,15 @@ class Field:
         return base
 
     def check(self, value: Any) -> Any:
-        """`value` (as this field's type parses it) if it fits the field's limits and bounds,
-        else ValueError("out_of_range: ...")."""
+        """`value` (as this field's type parses it) if within the field's limits and bounds, else
+        ValueError("out_of_range: ...")."""
         name = self.name
         if self.type == "integer" and not INT64[0] <= value <= INT64[1]:
             raise ValueError(f"out_of_range: {name} {_excerpt(str(value))} is outside the 64-bit integer range")
         if self.type == "decimal":
-            whole, places = decimal_digits(value)
+            # digits before and after the point as written: 12.50 is (2, 2), 0.05 (0, 2), 1E+3 (4, 0)
+            _, digits, exponent = value.as_tuple()
+            whole, places = (max(0, len(digits) + exponent) if any(digits) else 0), max(0, -exponent)
             if whole > self.whole_digits or places > self.places:
                 raise ValueError(
                     f"out_of_range: {name} {_excerpt(str(value))} has {whole} digit(s) before the point and "
@@ -264,15 +245,9 @@ class Field:
 
     @functools.cached_property
     def converter(self) -> Callable[[Any], Any]:
-        parse = TYPES[self.type][0]
-        if not self.checked:
-            return parse
-        check = self.check
-
-        def parse_and_check(value: Any) -> Any:
-            return check(parse(value))
-
-        return parse_and_check
+        """The field's parser, then its check where it has one."""
+        parse, check = TYPES[self.type][0], self.check
+        return (lambda value: check(parse(value))) if self.checked else parse
 
 
 @dataclass(frozen=True)
@@ -316,25 +291,12 @@ class Contract:
             raise ValueError(f"unexpected column(s) {excerpt(extra)}; {expected}")
         return extra
 
-    def type_record(self, values: dict[str, Any]) -> dict[str, Any]:
-        """One record's values typed field by field; RowRejected names the first bad one."""
-        record: dict[str, Any] = {}
-        for spec in self.fields:
-            value = values.get(spec.name)
-            try:
-                # non-empty values go straight to the converter (the hot path)
-                if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
-                    record[spec.name] = spec.converter(value)
-                elif spec.required:
-                    raise ValueError(f"missing_required: {spec.name} is required")
-                else:
-                    record[spec.name] = None
-            except ValueError as exc:
-                raise RowRejected(str(exc), spec.name) from exc
-        if not self.allow_extra_columns and not values.keys() <= self.by_name.keys():
-            extra = [name for name in values if name not in self.by_name]
-            raise RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
-        return record
+    def unexpected(self, values: dict[str, Any]) -> RowRejected | None:
+        """A record's keys the contract has no field for, when it refuses extra columns."""
+        if self.allow_extra_columns or values.keys() <= self.by_name.keys():
+            return None
+        extra = [name for name in values if name not in self.by_name]
+        return RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
 
     @classmethod
     def load(cls, path: Path) -> Contract:
@@ -368,17 +330,134 @@ class Contract:
         )
 
 
-def find_contract(entity: str, explicit: str | None, contracts_dir: Path | None) -> Path | None:
-    """The contract of an entity: the `contract` of its files entry, else <contracts_dir>/<entity>.yml."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ContractError(f"contract {path} of entity {entity!r} does not exist")
-        return path
-    if contracts_dir is None:
-        return None
-    for suffix in (".yml", ".yaml"):
-        candidate = contracts_dir / f"{entity}{suffix}"
-        if candidate.is_file():
-            return candidate
+Column = Sequence[Any]  # a list of values, or a pyarrow Array (a decimal's: the exact text of its numbers)
+
+
+class Columns:
+    """Typed records, one column per name (all the same length)."""
+
+    def __init__(self, names: list[str], columns: list[Column]) -> None:
+        self.names = names
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+def convert(spec: Field, value: Any) -> Any:
+    """One value typed: a blank one is None, or missing_required."""
+    if value is not None and value != "" and not (value.__class__ is str and value.isspace()):
+        return spec.converter(value)
+    if spec.required:
+        raise ValueError(f"missing_required: {spec.name} is required")
     return None
+
+
+def type_columns(
+    contract: Contract, columns: dict[str, Column], count: int, text: bool
+) -> tuple[list[Column], dict[int, RowRejected]]:
+    """The contract's fields typed a column at a time (`columns`: raw values by name), and the rows
+    that break it, by index, each with the reason of its first bad value in the contract's order.
+    `text`: a clean CSV block's columns (one line a value), which are tried as a whole first
+    (`arrow_column`, `python_column`); any other column is typed value by value."""
+    typed: list[Column] = []
+    bad: dict[int, RowRejected] = {}
+    for spec in contract.fields:
+        values = columns.get(spec.name)
+        column = None
+        if values is None:  # a column the file lacks (the header check passed): None or missing_required
+            values = [None] * count
+        elif text:
+            column = arrow_column(spec, values)
+            if column is None:
+                column = python_column(spec, values)
+        if column is None:
+            column = []
+            for index, value in enumerate(values):
+                try:
+                    column.append(convert(spec, value))
+                except ValueError as exc:
+                    column.append(None)
+                    bad.setdefault(index, RowRejected(str(exc), spec.name))
+        typed.append(column)
+    return typed, bad
+
+
+# The whole-column paths return the typed column, or None when a value needs to be typed alone (a
+# blank, a sign, a space, an invalid value...). On the values they accept, they give what `convert` gives.
+# Hours 00-23 only: a Python that reads `24:00:00` as the next midnight types it alone.
+_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_COLUMN = {"timestamp": re.compile(rf"{_STAMP}(?:\n{_STAMP})*"), "date": re.compile(rf"{_DAY}(?:\n{_DAY})*")}
+_UNPRINTED = re.compile(r"(?:^|\n)(?:\+|-?0[0-9])")  # a plus sign or a leading zero Decimal would drop
+
+
+def python_column(spec: Field, values: list[str]) -> list[Any] | None:
+    """`spec`'s typed values of a column of CSV text: non-blank strings, and naive ISO timestamps
+    and dates, checked as a whole; other values one by one."""
+    try:
+        if spec.type == "string":
+            return None if "" in values or any(map(str.isspace, values)) else values
+        pattern = _COLUMN.get(spec.type)
+        if pattern is None or not pattern.fullmatch(joined := "\n".join(values)):
+            return list(map(spec.converter, values))  # blank values raise here too
+        list(map(dt.datetime.fromisoformat if spec.type == "timestamp" else dt.date.fromisoformat, values))
+        typed = values
+        if spec.type == "timestamp":  # `YYYY-MM-DDTHH:MM:SS+00:00`: the only spaces separate date and time
+            typed = (joined.replace(" ", "T").replace("\n", "+00:00\n") + "+00:00").split("\n")
+        if typed and spec.checked:  # fixed-width ISO text sorts as time does: the extremes suffice
+            spec.check(min(typed))
+            spec.check(max(typed))
+    except ValueError:
+        return None
+    return typed
+
+
+@functools.cache
+def _decimal_lines(whole: int, places: int) -> re.Pattern[str]:
+    """Values `[+-]digits[.digits]`, one a line, of at most `whole` digits before the point
+    (leading zeros aside) and `places` after it."""
+    digits = rf"0*[0-9]{{1,{whole}}}" if whole else "0+"
+    number = rf"[+-]?{digits}" + (rf"(?:\.[0-9]{{1,{places}}})?" if places else "")
+    return re.compile(rf"{number}(?:\n{number})*")
+
+
+def arrow_column(spec: Field, values: list[str]) -> pa.Array | None:
+    """An integer (int64) or decimal (its exact text) column typed in C, within the field's
+    limits and bounds; None: `python_column` decides."""
+    if spec.type == "integer":
+        joined = "".join(values)
+        if "" in values or not (joined.isascii() and joined.isdigit()):
+            return None
+        try:
+            array = pa.array(values, pa.string()).cast(pa.int64())
+        except pa.ArrowInvalid:  # past int64
+            return None
+        return array if _within_bounds(spec, array) else None
+    if spec.type != "decimal":
+        return None
+    lines = "\n".join(values)
+    if not _decimal_lines(spec.whole_digits, spec.places).fullmatch(lines):
+        return None
+    text = pa.array(values, pa.string())
+    if _UNPRINTED.search(lines):  # `+012.50` as Decimal prints it, `12.50`: the digits counted
+        text = pc.replace_substring_regex(text, r"^(-?)\+?0*([0-9])", r"\1\2")
+    if spec.maximum is None and (spec.minimum is None or (spec.minimum == 0 and "-" not in lines)):
+        return text  # no bound left to check: the pattern bounded the digits
+    # a decimal of the field's precision holds every value: its extremes checked in C
+    precision = max(spec.whole_digits + spec.places, 1)
+    kind = pa.decimal128 if precision <= 38 else pa.decimal256
+    return text if _within_bounds(spec, text.cast(kind(precision, spec.places))) else None
+
+
+def _within_bounds(spec: Field, array: pa.Array) -> bool:
+    if spec.minimum is None and spec.maximum is None:
+        return True
+    bounds = pc.min_max(array).as_py()
+    try:
+        if bounds["min"] is not None:
+            spec.check(bounds["min"])
+            spec.check(bounds["max"])
+    except ValueError:
+        return False
+    return True

@@ -9,27 +9,32 @@ speed into its columns of text; any other run goes through `csv.reader`, record 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
-from tap_csv.files import FileError, FileSpec, LineCursor, NotComplete, RawRecord, Reading, excerpt, readable_end, shown
+from tap_csv.files import (
+    CheckHeader,
+    FileError,
+    FileSpec,
+    LineCursor,
+    NotComplete,
+    RawRecord,
+    Reading,
+    Start,
+    excerpt,
+    readable_end,
+    shown,
+)
 
 
 def read(
-    path: Path,
-    spec: FileSpec,
-    start: tuple[int, int, Any] | None,
-    size: int,
-    final: bool,
-    check_header: Callable[[list[str]], None],
-    rows: int,
+    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
 ) -> Reading:
-    """The data records of `path` from `start` (offset, lines, sha256 state; None: after the
-    header), `rows` lines at a time, up to its last newline (its `size` when `final`).
-    NotComplete: no complete header yet."""
+    """The data records of `path` from `start` (None: after the header), `rows` lines at a time,
+    up to its last newline (its `size` when `final`). NotComplete: no complete header yet."""
     end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
     layout = read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final)
     check_header(layout.header)
@@ -190,10 +195,9 @@ class RowBlock:
     layout: CsvLayout
     delimiter: str
 
-    def records(self, start: int = 0) -> Iterator[RawRecord]:
-        """The block's records from line `start` on, as csv_records reads them."""
-        for index in range(start, len(self.lines)):
-            line = self.lines[index]
+    def records(self) -> Iterator[RawRecord]:
+        """The block's records, as csv_records reads them."""
+        for index, line in enumerate(self.lines):
             record = _csv_record(self.first_line + index, line, line.split(self.delimiter), self.layout)
             if record is not None:
                 yield record
@@ -218,20 +222,22 @@ def csv_blocks(
             data = data[: len(data) - len(lines.pop())]
         if not lines:
             return
-        text = data.decode(cursor.encoding)  # check_encoding has read the whole file already
+        text = data.decode(cursor.encoding)  # readable_end has decoded the whole part already
         if (
             quotechar not in text
             and text.count("\r") == text.count("\r\n")
             and max(map(len, lines)) <= csv.field_size_limit()  # else csv_records says malformed_csv
         ):
             # Without quotes, a CSV line is its values joined by the delimiter: what csv.reader
-            # reads, split at C speed. When every line has the expected values (a blank line has
-            # one), the whole block splits at once and column i is every width-th value.
+            # reads, split at C speed. When every line has the expected values and none is blank,
+            # the whole block splits at once and column i is every width-th value.
             text = text.replace("\r\n", "\n").removesuffix("\n")
             texts = text.split("\n")
             width = layout.width
             columns = None
-            if set(map(str.count, texts, repeat(delimiter))) == {width - 1}:
+            if set(map(str.count, texts, repeat(delimiter))) == {width - 1} and (
+                width > 1 or all(map(str.strip, texts))
+            ):
                 values = text.replace("\n", delimiter).split(delimiter)
                 columns = [values[index::width] for index in range(width)]
                 if layout.trailing and any(columns[-1]):  # a value after the trailing delimiter

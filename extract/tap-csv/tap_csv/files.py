@@ -1,10 +1,6 @@
 """Drop files: find them (a file, folder or glob), refuse what is no drop, name them safely, and
-read their bytes a line at a time from where the last run stopped.
-
-Only complete records are read: up to the file's last newline (`complete_end`); a record cut
-there is left for the next run unless the file is `final` (the previous run saw it with the same
-size and mtime: nobody is writing it). The cursor keeps the byte offset, the physical line count
-and a running sha256 of every byte consumed (the bookmark's fingerprint).
+read their complete records (up to the last newline, unless the file is `final`: settled) a line
+at a time from where the last run stopped.
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ class FileError(Exception):
 
 
 class NotComplete(Exception):
-    """The file holds no complete record yet (empty, or a header without its newline)."""
+    """No complete record yet (empty, or a header without its newline)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +55,7 @@ class FileSpec:
 
 @dataclass
 class RawRecord:
-    """One record as a reader found it: where it starts, its source text, its values by column
-    name, or a structural error (`code: detail`)."""
+    """A record as read: first line, source text, values by column name or an error (`code: detail`)."""
 
     lineno: int
     raw: str
@@ -69,35 +64,17 @@ class RawRecord:
     column: str | None = None
 
 
-def expand(value: str) -> str:
-    """Env vars in paths, also `${NAME:-default}` (Meltano leaves unknown vars as they are)."""
-    value = _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), value)
-    return os.path.expanduser(os.path.expandvars(value))
-
-
-def base_dir() -> Path:
-    """Relative paths are relative to the Meltano project (or the working directory)."""
-    return Path(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd())
-
-
 def absolute(value: str) -> Path:
-    path = Path(expand(value))
-    return path if path.is_absolute() else base_dir() / path
+    """A `path` setting as a path: env vars expanded, also `${NAME:-default}` (Meltano leaves
+    unknown vars as they are); relative to the Meltano project (or the working directory)."""
+    value = _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), value)
+    path = Path(os.path.expanduser(os.path.expandvars(value)))
+    return path if path.is_absolute() else Path(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd()) / path
 
 
 def shown(path: Path | str) -> str:
     """A path as text that any log, message or column takes: bytes that are not UTF-8 escaped."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def drop_folder(path: Path) -> Path:
-    """The folder a `path` value reads from: a folder itself, else the nearest parent without a wildcard."""
-    if path.is_dir() and not glob.has_magic(str(path)):
-        return path
-    folder = path.parent
-    while glob.has_magic(str(folder)):
-        folder = folder.parent
-    return folder
 
 
 def _checked(path: Path, root: Path) -> Path | None:
@@ -134,7 +111,10 @@ def resolve(value: str, suffixes: tuple[str, ...] = ()) -> list[Path]:
     folder, and an entry that is not a regular file inside it, raise FileError.
     """
     path = absolute(value)
-    root = drop_folder(path).resolve()
+    root = path if path.is_dir() and not glob.has_magic(str(path)) else path.parent
+    while glob.has_magic(str(root)):  # the drop folder: the nearest parent without a wildcard
+        root = root.parent
+    root = root.resolve()
     if not root.is_dir() or not os.access(root, os.R_OK | os.X_OK):
         raise FileError(
             f"drop folder {shown(root)} does not exist or is not readable: create it, "
@@ -181,15 +161,8 @@ def complete_end(path: Path, size: int) -> int:
 
 def readable_end(path: Path, encoding: str, start: int, size: int, final: bool) -> int:
     """Where reading from `start` stops: after the last newline, or at `size` when the file is
-    `final`; the bytes up to there decoded first (`check_encoding`)."""
+    `final`. The bytes up to there are decoded first: an undecodable file is refused whole."""
     end = size if final else complete_end(path, size)
-    check_encoding(path, encoding, start, end)
-    return end
-
-
-def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
-    """Decode the part to read, bytes [start, end), before emitting anything: an undecodable
-    file is refused whole."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with path.open("rb") as fh:
@@ -211,13 +184,14 @@ def check_encoding(path: Path, encoding: str, start: int, end: int) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise FileError(f"{shown(path)}: ends with an incomplete {encoding} character") from exc
+    return end
 
 
 @dataclass
 class LineCursor:
-    """Binary line reader from a byte offset up to `end`; tracks offset, line count and sha256 of
-    consumed bytes. Lines count as consumed when taken (`take`), so a record cut by `end` can be
-    left for the next run (`drop`)."""
+    """Lines from a byte offset up to `end`, with the offset, line count and sha256 of the bytes
+    consumed (the bookmark). Lines are consumed when taken, so a record cut by `end` can be left
+    for the next run (`cut`)."""
 
     fh: IO[bytes]
     encoding: str
@@ -276,6 +250,11 @@ def shorten(text: str, limit: int) -> str:
 def excerpt(value: object, limit: int = 120) -> str:
     """A value as an escaped (repr) excerpt for messages: a drop's line may be huge or hold control characters."""
     return shorten(repr(value), limit)
+
+
+# Where a reader starts: None (the beginning), or the offset, lines and sha256 state to resume at.
+Start = tuple[int, int, Any] | None
+CheckHeader = Callable[[list[str]], None]  # raises FileError when a file's columns do not fit its contract
 
 
 @dataclass

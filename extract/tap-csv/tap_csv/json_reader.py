@@ -1,38 +1,39 @@
-"""The JSON array reader: a file holding one array of objects, parsed whole before anything is
-emitted (a truncated file is refused whole; large feeds should use JSON Lines, which resume)."""
+"""The JSON readers: a JSON array of objects, parsed whole before anything is emitted (a truncated
+file is refused whole), and JSON Lines, one object a line, read from where the last run stopped."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from tap_csv.files import FileError, FileSpec, RawRecord, Reading, chunked, excerpt, readable_end, shown
-
-
-def read(
-    path: Path,
-    spec: FileSpec,
-    start: tuple[int, int, Any] | None,
-    size: int,
-    final: bool,
-    check_header: Callable[[list[str]], None],
-    rows: int,
-) -> Reading:
-    """The elements of the array in `path` (its first `size` bytes), `rows` at a time."""
-    readable_end(path, spec.encoding, 0, size, final=True)
-    with path.open("rb") as fh:
-        data = fh.read(size)
-    records = array_records(path, data, spec.encoding)
-    position = (len(data), data.count(b"\n"), hashlib.sha256(data).hexdigest())
-    pieces = chunked(check_first_object(records, check_header), rows)
-    return Reading(pieces, lambda: position, resumable=False)
+from tap_csv.files import (
+    CheckHeader,
+    FileError,
+    FileSpec,
+    LineCursor,
+    RawRecord,
+    Reading,
+    Start,
+    chunked,
+    excerpt,
+    readable_end,
+    shown,
+)
 
 
-def check_first_object(records: Iterable[RawRecord], check_header: Callable[[list[str]], None]) -> Iterator[RawRecord]:
+def _json_int(text: str) -> int | Decimal:
+    """An int, or a Decimal past the digits Python turns into an int (the contract then rejects
+    it as out of range instead of the decoder raising)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
+
+
+def _checked(records: Iterable[RawRecord], check_header: CheckHeader) -> Iterator[RawRecord]:
     """The first object's keys stand for the file's columns (a file-level check); a later object
     that lacks a required key or has an unknown one is a row reject."""
     checked = False
@@ -43,25 +44,55 @@ def check_first_object(records: Iterable[RawRecord], check_header: Callable[[lis
         yield raw
 
 
-def _json_int(text: str) -> int | Decimal:
-    """A JSON integer: an int, or a Decimal past the digits Python turns into an int (the
-    contract then rejects it as out of range instead of the decoder raising)."""
-    return int(text) if len(text) <= 4000 else Decimal(text)
+def _record(lineno: int, raw: str, value: object) -> RawRecord:
+    if isinstance(value, dict):
+        return RawRecord(lineno, raw, value)
+    return RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
 
 
-def loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_int=_json_int)
+def read_lines(
+    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
+) -> Reading:
+    """The objects of a JSON Lines file from `start` (None: the beginning) up to its last newline
+    (its `size` when `final`), `rows` at a time."""
+    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
+    handle = path.open("rb")
+    cursor = LineCursor(handle, spec.encoding, *(start or ()))
+    cursor.end = end
+
+    def records() -> Iterator[RawRecord]:
+        for line in cursor:
+            lineno, raw = cursor.take()
+            if not line.strip():
+                continue
+            try:
+                yield _record(lineno, raw, DECODER.decode(line))
+            except json.JSONDecodeError as exc:
+                yield RawRecord(lineno, raw, error=f"invalid_json: {exc.msg} at column {exc.colno}")
+
+    def pieces() -> Iterator[list[RawRecord]]:
+        with handle:
+            yield from chunked(_checked(records(), check_header), rows)
+
+    return Reading(pieces(), cursor.position)
 
 
-def array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord]:
-    """Every element of a JSON array file, with the line where it starts and its source text.
+def read(
+    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
+) -> Reading:
+    """The elements of the JSON array in `path` (its first `size` bytes), `rows` at a time; never
+    resumed (a grown array is no prefix extension: its closing bracket moved)."""
+    readable_end(path, spec.encoding, 0, size, final=True)
+    with path.open("rb") as fh:
+        data = fh.read(size)
+    position = (len(data), data.count(b"\n"), hashlib.sha256(data).hexdigest())
+    records = _array_records(path, data.decode(spec.encoding).lstrip("\ufeff"))
+    return Reading(chunked(_checked(records, check_header), rows), lambda: position, resumable=False)
 
-    The whole file is parsed before anything is emitted, so a truncated file is refused
-    whole. (Large feeds should use JSON Lines, which streams and resumes.)
-    """
-    text = data.decode(encoding).lstrip("\ufeff")
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
-    pos, line, counted = 0, 1, 0
+
+def _array_records(path: Path, text: str) -> list[RawRecord]:
+    """Every element of a JSON array, with the line where it starts and its source text."""
+    line, counted = 1, 0
 
     def skip_ws(at: int) -> int:
         while at < len(text) and text[at] in " \t\r\n":
@@ -79,7 +110,7 @@ def array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord]:
         found = "end of file (truncated?)" if at >= len(text) else excerpt(text[at : at + 20])
         return FileError(f"{shown(path)}: invalid JSON at line {where}: expected {expected}, found {found}")
 
-    pos = skip_ws(pos)
+    pos = skip_ws(0)
     if pos >= len(text) or text[pos] != "[":
         raise fail(pos, "a JSON array of objects starting with '['")
     pos = skip_ws(pos + 1)
@@ -90,17 +121,10 @@ def array_records(path: Path, data: bytes, encoding: str) -> list[RawRecord]:
         while True:
             start = pos
             try:
-                value, pos = decoder.raw_decode(text, pos)
+                value, pos = DECODER.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise fail(exc.pos, f"a JSON value ({exc.msg})") from exc
-            lineno = line_of(start)
-            raw = text[start:pos]
-            if isinstance(value, dict):
-                records.append(RawRecord(lineno, raw, value))
-            else:
-                records.append(
-                    RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")
-                )
+            records.append(_record(line_of(start), text[start:pos], value))
             pos = skip_ws(pos)
             if pos < len(text) and text[pos] == ",":
                 pos = skip_ws(pos + 1)

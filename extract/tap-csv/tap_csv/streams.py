@@ -1,27 +1,29 @@
 """Streams: one per configured entity, plus `file_rejects`.
 
 A file's way through its stream (`FileStream._read_file`): plan (bookmarks: what is new in it)
--> read (the reader of its format: pieces of raw records) -> type (columns: the contract applied
-a column, or a row, at a time) -> bookmark (what was handed over so far).
+-> read (the reader of its format: pieces of raw records) -> type (contracts: a column, or a row,
+at a time) -> bookmark (what was handed over so far).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from functools import partial
+from itertools import chain, compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tap_csv import csv_reader, files, json_reader, jsonl_reader
-from tap_csv.bookmarks import Bookmark, Plan, plan_read
+import pyarrow as pa
+
+from tap_csv import csv_reader, files, json_reader
+from tap_csv.bookmarks import Bookmark, plan_read
 from tap_csv.client import DropStream
-from tap_csv.columns import Columns, type_block
-from tap_csv.contracts import Contract, RowRejected
+from tap_csv.contracts import Columns, Contract, RowRejected, type_columns
 from tap_csv.csv_reader import RowBlock
-from tap_csv.files import FileError, FileSpec, NotComplete, RawRecord, Reading, excerpt, shorten
+from tap_csv.files import FileError, FileSpec, NotComplete, RawRecord, excerpt, shorten
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 UTC = dt.UTC
 # Lines read, typed and handed on together; a partly read file is bookmarked after each block.
 CHUNK_ROWS = 10_000
-READERS = {"csv": csv_reader.read, "json": json_reader.read, "jsonl": jsonl_reader.read}
+Piece = RowBlock | list[RawRecord]
+READERS = {"csv": csv_reader.read, "json": json_reader.read, "jsonl": json_reader.read_lines}
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
 REJECTS_STREAM = "file_rejects"
 # What a reject keeps of its record's source text, and of its reason (which quotes a value).
@@ -77,10 +80,6 @@ class FileStats:
     emitted: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
-
-
-def _iso(stamp: dt.datetime) -> str:
-    return stamp.astimezone(UTC).isoformat()
 
 
 class RejectsStream(DropStream):
@@ -157,13 +156,21 @@ class FileStream(DropStream):
                 marks[key] = mark.to_state()
             return self._summary(key, stats)
 
-        meta = self._load_metadata(key, stat)
+        # the load metadata of the file's records; its extraction time is also their time_extracted
+        self.time_extracted = dt.datetime.now(UTC)
+        mtime = dt.datetime.fromtimestamp(stat.st_mtime, UTC)
+        meta = {
+            "_source_file": key,
+            "_source_file_mtime": mtime.isoformat(),
+            "_extracted_at": self.time_extracted.isoformat(),
+        }
         resume = mark if plan.action == "resume" else None
-        new_mark = Bookmark(stat.st_size, stat.st_mtime_ns, 0, 0, "", format=fmt)
-        new_mark.last_extracted_at = meta["_extracted_at"]
-        base = (resume.rows, resume.rejected) if resume else (0, 0)
+        start = (resume.offset, resume.lines, plan.hasher) if resume else None
         try:
-            reading = self._read(path, fmt, stat, plan, resume)
+            reader = READERS[fmt]
+            reading = reader(
+                path, self.spec, start, stat.st_size, plan.settled, partial(self._check_header, key), CHUNK_ROWS
+            )
         except NotComplete as exc:
             return self._wait(key, f"{key}: {exc}", stat, stats)
         except FileError as exc:
@@ -172,15 +179,22 @@ class FileStream(DropStream):
             if not plan.settled:  # an array still being written does not parse yet
                 return self._wait(key, str(exc), stat, stats)
             raise FileError(f"{exc} (unchanged since the previous run found it so: not being written)") from None
-        new_mark.layout = reading.layout
         for warning in reading.warnings:
             self.logger.warning("tap-csv: %s: %s", key, warning)
+        new_mark = Bookmark(stat.st_size, stat.st_mtime_ns, 0, 0, "", format=fmt, layout=reading.layout)
+        new_mark.last_extracted_at = meta["_extracted_at"]
+        rows, rejected = (resume.rows, resume.rejected) if resume else (0, 0)
+
+        def bookmark() -> dict[str, Any]:  # this run's rows and rejects on top of the earlier runs'
+            new_mark.offset, new_mark.lines, new_mark.sha256 = reading.position()
+            new_mark.rows, new_mark.rejected = rows + stats.emitted, rejected + stats.rejected
+            return new_mark.to_state()
 
         for piece in reading.pieces:
             yield self._type(key, piece, meta, stats)
             if reading.resumable:  # the consumer has taken these records: bookmark the part read so far
-                marks[key] = self._bookmark(new_mark, reading, base, stats)
-        marks[key] = self._bookmark(new_mark, reading, base, stats)
+                marks[key] = bookmark()
+        marks[key] = bookmark()
         if new_mark.offset < stat.st_size:
             self.logger.warning(
                 "tap-csv: %s: the %d bytes after line %d are not a complete record yet (no newline, or a "
@@ -190,33 +204,9 @@ class FileStream(DropStream):
             )
         return self._summary(key, stats)
 
-    def _load_metadata(self, key: str, stat: os.stat_result) -> dict[str, Any]:
-        """The load metadata of the file's records; its extraction time is also their time_extracted."""
-        self.time_extracted = dt.datetime.now(UTC)
-        return {
-            "_source_file": key,
-            "_source_file_mtime": _iso(dt.datetime.fromtimestamp(stat.st_mtime, UTC)),
-            "_extracted_at": _iso(self.time_extracted),
-        }
-
-    def _read(self, path: Path, fmt: str, stat: os.stat_result, plan: Plan, resume: Bookmark | None) -> Reading:
-        """The reader of the file's format over its complete records: up to the last newline,
-        unless the file is settled (unchanged since the previous run saw it)."""
-        start = (resume.offset, resume.lines, plan.hasher) if resume else None
-        check_header = self._header_checker(files.shown(path))
-        return READERS[fmt](path, self.spec, start, stat.st_size, plan.settled, check_header, CHUNK_ROWS)
-
-    @staticmethod
-    def _bookmark(mark: Bookmark, reading: Reading, base: tuple[int, int], stats: FileStats) -> dict[str, Any]:
-        """The file's bookmark at the reading's position: this run's rows and rejects on top of
-        those of the runs before (`base`)."""
-        mark.offset, mark.lines, mark.sha256 = reading.position()
-        mark.rows, mark.rejected = base[0] + stats.emitted, base[1] + stats.rejected
-        return mark.to_state()
-
     def _wait(self, key: str, why: str, stat: os.stat_result, stats: FileStats) -> FileStats:
-        """A file with nothing complete to read yet: bookmarked as seen (size and mtime, nothing
-        read), so the next run reads it, or refuses it if it has not changed by then."""
+        """Nothing complete to read yet: bookmarked as seen (size and mtime, nothing read), so the
+        next run reads it, or refuses it if it has not changed by then."""
         self.logger.warning(
             "tap-csv: %s: not complete yet, left for the next run (a file still being written); "
             "if it has not changed by then, that run reads it as it is or refuses it",
@@ -227,80 +217,69 @@ class FileStream(DropStream):
         stats.action, stats.why = "wait", why
         return self._summary(key, stats)
 
-    def _header_checker(self, key: str) -> Any:
-        def check(names: list[str]) -> None:
-            try:
-                extra = self.contract.check_header(names)
-            except ValueError as exc:
-                raise FileError(f"{key}: {exc}") from None
-            if extra:
-                self.logger.info("tap-csv: %s: ignoring extra column(s) %s", key, excerpt(extra))
+    def _check_header(self, key: str, names: list[str]) -> None:
+        try:
+            extra = self.contract.check_header(names)
+        except ValueError as exc:
+            raise FileError(f"{key}: {exc}") from None
+        if extra:
+            self.logger.info("tap-csv: %s: ignoring extra column(s) %s", key, excerpt(extra))
 
-        return check
-
-    # --- type ------------------------------------------------------------------------
-    def _type(self, key: str, piece: RowBlock | list[RawRecord], meta: dict[str, Any], stats: FileStats) -> Columns:
-        """A piece's records, typed: a clean block a column at a time, other rows one by one."""
-        if isinstance(piece, RowBlock):
-            chunk = self._type_block(piece, meta, stats)
-            rest: Iterator[RawRecord] | list[RawRecord] = piece.records(len(chunk))
+    def _type(self, key: str, piece: Piece, meta: dict[str, Any], stats: FileStats) -> Columns:
+        """A piece's records typed a column at a time, the rows that break the contract rejected
+        in line order. A key read before, in this file or another, is no error:
+        raw keeps every version and staging the last one delivered (docs/transform.md)."""
+        rejects: list[tuple[int, str, RowRejected]] = []
+        if isinstance(piece, RowBlock) and piece.columns is not None:  # a clean CSV block
+            count, raws = len(piece.lines), piece.lines
+            linenos: Sequence[int] = range(piece.first_line, piece.first_line + count)
+            at = {name: index + piece.layout.legacy for index, name in enumerate(piece.layout.header)}
+            typed, bad = type_columns(self.contract, {n: piece.columns[i] for n, i in at.items()}, count, True)
         else:
-            chunk, rest = Columns([], []), piece
-        for raw in rest:
-            record = self._type_row(key, raw, meta, stats)
-            if record is not None:
-                chunk.append(record)
-        stats.emitted += len(chunk)
-        return chunk
-
-    def _type_block(self, block: RowBlock, meta: dict[str, Any], stats: FileStats) -> Columns:
-        """The block's rows typed a column at a time, or none (then they are typed one by one)."""
-        count = len(block.lines)
-        positions = {name: index + block.layout.legacy for index, name in enumerate(block.layout.header)}
-        chunk = type_block(self.contract, block.columns, positions, count) if block.columns else None
-        if chunk is None:
-            return Columns([], [])
-        stats.read += count
+            records = list(piece.records()) if isinstance(piece, RowBlock) else piece
+            for raw in records:
+                if raw.values is None or raw.error:
+                    rejects.append((raw.lineno, raw.raw, RowRejected(raw.error or "invalid_record", raw.column)))
+            records = [raw for raw in records if raw.values is not None and not raw.error]
+            count, raws, linenos = len(records), [r.raw for r in records], [r.lineno for r in records]
+            values = {name: [r.values.get(name) for r in records] for name in self.contract.names}  # type: ignore[union-attr]
+            typed, bad = type_columns(self.contract, values, count, False)
+            for index, raw in enumerate(records):  # checked after the values, as their reasons come first
+                if (extra := self.contract.unexpected(raw.values)) is not None:  # type: ignore[arg-type]
+                    bad.setdefault(index, extra)
+        stats.read += count + len(rejects)
+        if bad:
+            rejects += [(linenos[index], raws[index], why) for index, why in bad.items()]
+            keep = [index not in bad for index in range(count)]
+            typed = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else list(compress(c, keep)) for c in typed]
+            linenos = list(compress(linenos, keep))
+        for lineno, raw_line, why in sorted(rejects, key=lambda reject: reject[0]):
+            self._reject(key, lineno, raw_line, why, meta, stats)
+        chunk = Columns(self.contract.names, typed)
         if self.add_metadata:
             chunk.names += [*meta, "_source_lineno"]
-            chunk.columns += [[value] * count for value in meta.values()]
-            chunk.columns.append(range(block.first_line, block.first_line + count))
+            chunk.columns += [[value] * len(linenos) for value in meta.values()]
+            chunk.columns.append(linenos)
+        stats.emitted += len(linenos)
         return chunk
 
-    def _type_row(self, key: str, raw: RawRecord, meta: dict[str, Any], stats: FileStats) -> dict[str, Any] | None:
-        """One record typed against the contract, or None once it is rejected (or raised).
-
-        A key read before, in this file or another, is no error: raw keeps every version and
-        staging the last one delivered (file order, then line order; docs/transform.md)."""
-        stats.read += 1
-        try:
-            if raw.error or raw.values is None:
-                raise RowRejected(raw.error or "invalid_record", raw.column)
-            record = self.contract.type_record(raw.values)
-        except RowRejected as bad:
-            self._reject(key, raw, bad, meta, stats)
-            return None
-        if self.add_metadata:
-            record.update(meta)
-            record["_source_lineno"] = raw.lineno
-        return record
-
-    def _reject(self, key: str, raw: RawRecord, bad: RowRejected, meta: dict[str, Any], stats: FileStats) -> None:
+    def _reject(
+        self, key: str, lineno: int, raw: str, bad: RowRejected, meta: dict[str, Any], stats: FileStats
+    ) -> None:
         stats.rejected += 1
         reason = shorten(bad.reason, REASON_LIMIT)
         code = reason.split(":", 1)[0]
         stats.reasons[code] = stats.reasons.get(code, 0) + 1
         if self.fail_fast:
             raise RejectedRowError(
-                f"{key}: line {raw.lineno}: {reason} (entity {self.name}; on_reject=fail stops at the "
+                f"{key}: line {lineno}: {reason} (entity {self.name}; on_reject=fail stops at the "
                 f"first bad row; use on_reject=quarantine to load it into {REJECTS_STREAM})"
             )
         if stats.rejected <= 5:
-            self.logger.warning("tap-csv: %s: line %d rejected: %s", key, raw.lineno, reason)
-        reject = {"entity": self.name, "reason": reason, "column_name": bad.column}
-        reject["raw_line"] = raw.raw[:RAW_LINE_LIMIT]
+            self.logger.warning("tap-csv: %s: line %d rejected: %s", key, lineno, reason)
+        reject = {"entity": self.name, "reason": reason, "column_name": bad.column, "raw_line": raw[:RAW_LINE_LIMIT]}
         assert self.time_extracted is not None  # set when the file's reading began
-        self.rejects.emit({**reject, "_source_lineno": raw.lineno, **meta}, self.time_extracted)
+        self.rejects.emit({**reject, "_source_lineno": lineno, **meta}, self.time_extracted)
 
     def _summary(self, key: str, stats: FileStats) -> FileStats:
         reasons = ",".join(f"{k}={v}" for k, v in sorted(stats.reasons.items())) or "-"

@@ -6,7 +6,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 
 from tap_csv import csv_reader, files
-from tap_csv.contracts import Contract, ContractError, find_contract
+from tap_csv.contracts import Contract, ContractError
 from tap_csv.files import FileError, NotComplete
 from tap_csv.streams import REJECTS_STREAM, FileSpec, FileStream, RejectsStream
 from tap_csv.writer import MessageWriter
@@ -66,13 +66,18 @@ class TapCSV(Tap):
     ).to_dict()
 
     def _contract(self, spec: FileSpec) -> Contract:
+        """The `contract` of the entity's files entry, else <contracts_dir>/<entity>.yml (or .yaml)."""
         folder = self.config.get("contracts_dir")
         contracts_dir = files.absolute(folder) if folder else None
-        explicit = str(files.absolute(spec.contract)) if spec.contract else None
+        found = [contracts_dir / f"{spec.entity}{suffix}" for suffix in (".yml", ".yaml")] if contracts_dir else []
+        if spec.contract:
+            found = [files.absolute(spec.contract)]
+            if not found[0].is_file():
+                raise FileError(f"contract {found[0]} of entity {spec.entity!r} does not exist")
         try:
-            found = find_contract(spec.entity, explicit, contracts_dir)
-            if found is not None:
-                return Contract.load(found)
+            for path in found:
+                if path.is_file():
+                    return Contract.load(path)
         except ContractError as exc:
             raise FileError(str(exc)) from exc
         # No contract: the columns of the first CSV file's (complete) header, all optional strings.

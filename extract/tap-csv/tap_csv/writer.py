@@ -1,15 +1,11 @@
 """The tap's one writer: its records as Singer RECORD messages, or as Parquet BATCH files.
 
-RECORD messages go through singer-sdk's msgspec encoder (`MessageWriter`): the same lines as the
-default simplejson writer (decimals as JSON numbers) for less CPU. It writes bytes to
-`sys.stdout.buffer`, which a text stream captured in memory does not have: then the line goes as text.
-
-Parquet files carry typed columns, built a column at a time with pyarrow, so the target turns a
-whole file into COPY input in C (load/target-postgres). The columns follow the stream's JSON
-schema: `integer` -> int64, `boolean` -> bool, `string` (date-time included, as ISO text) ->
-string, `number` -> an exact decimal of the precision and scale its values need (decimal128, or
-decimal256 past 38 digits), never a float; anything else -> what pyarrow infers. Any Singer
-target that reads singer-sdk's `parquet` batch encoding reads these files.
+RECORD messages go through singer-sdk's msgspec encoder: the default writer's lines for less CPU.
+Parquet files carry typed columns built with pyarrow, so the target turns a whole file into COPY
+input in C (load/target-postgres); any target that reads singer-sdk's `parquet` encoding reads
+them. JSON schema `integer` -> int64, `boolean` -> bool, `string` (date-time too, as ISO text) ->
+string, `number` -> an exact decimal of the digits its values need (never a float), else what
+pyarrow infers.
 """
 
 from __future__ import annotations
@@ -29,7 +25,7 @@ import pyarrow.parquet as pq
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib.encoding.simple import Message
 
-from tap_csv.columns import Column, Columns
+from tap_csv.contracts import Column, Columns
 
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BatchConfig
@@ -47,7 +43,8 @@ class ParquetBatchError(ValueError):
 
 
 class MessageWriter(MsgSpecWriter):
-    """msgspec-encoded Singer messages on stdout, one line each, flushed (as the SDK does)."""
+    """msgspec-encoded Singer messages on stdout, flushed, as text where stdout has no bytes
+    buffer (a text stream captured in memory)."""
 
     def write_message(self, message: Message) -> None:
         line = self.format_message(message)
@@ -68,8 +65,7 @@ def records(chunk: Columns, schema: dict[str, Any]) -> list[dict[str, Any]]:
             number = "number" in schema["properties"][name].get("type", [])
             column = list(map(Decimal, column.to_pylist())) if number else column.to_pylist()
         parts.append(column)
-    rows = list(map(dict, map(zip, repeat(chunk.names), zip(*parts, strict=True)))) if parts else []
-    return rows + chunk.rows
+    return list(map(dict, map(zip, repeat(chunk.names), zip(*parts, strict=True)))) if parts else []
 
 
 def write_parquet_batches(
@@ -79,11 +75,9 @@ def write_parquet_batches(
     stream_name: str,
     schema: dict[str, Any],
 ) -> Iterator[list[str]]:
-    """Write the records of `chunks` to Parquet files of
-    `batch_config.batch_size` rows each; yield a one-file manifest per file, once it is complete.
-
-    The column pages are compressed with snappy (half the size, ~2% of the time), or as
-    `compression` says: `gzip` (as singer-sdk's own Parquet batcher) or `none`."""
+    """The records of `chunks` in Parquet files of `batch_config.batch_size` rows: a one-file
+    manifest per file once it is written. Pages compressed with snappy unless `compression` says
+    `gzip` (singer-sdk's own Parquet batcher) or `none`."""
     storage = batch_config.storage
     compression = PAGE_COMPRESSION.get(batch_config.encoding.compression or "", "snappy")
     names = list(schema["properties"])
@@ -103,19 +97,21 @@ def write_parquet_batches(
 
 
 def regroup_columns(chunks: Iterable[Columns], names: list[str], size: int) -> Iterator[list[list[Column]]]:
-    """The values of `chunks` in groups of `size` rows (the
-    last group shorter, none empty): each group holds, per name in `names`, the pieces of that
-    column in order (lists or arrays; slices of them where a group ends)."""
+    """The values of `chunks` in groups of `size` rows (the last shorter, none empty): per name
+    in `names`, the pieces of its column in order (lists or arrays, sliced where a group ends)."""
     pending: list[list[Column]] = [[] for _ in names]
     count = 0
     for chunk in chunks:
-        for rows, columns in chunk.parts(names):
-            for pieces, column in zip(pending, columns, strict=True):
-                pieces.append(column)
-            count += rows
-            while count >= size:
-                yield [_take(pieces, size) for pieces in pending]
-                count -= size
+        rows = len(chunk)
+        if not rows:
+            continue
+        by_name = dict(zip(chunk.names, chunk.columns, strict=True))
+        for pieces, name in zip(pending, names, strict=True):
+            pieces.append(by_name[name] if name in by_name else [None] * rows)  # a name the chunk lacks: null
+        count += rows
+        while count >= size:
+            yield [_take(pieces, size) for pieces in pending]
+            count -= size
     if count:
         yield pending
 
@@ -135,42 +131,30 @@ def _take(pieces: list[Column], count: int) -> list[Column]:
     return taken
 
 
+ARROW_TYPES = {"integer": pa.int64(), "boolean": pa.bool_(), "string": pa.string()}
+
+
 def column_builder(prop: dict[str, Any]) -> Callable[[list[Column]], pa.Array]:
     """How to build the Arrow array of a column of this JSON schema property from its pieces
-    (lists of values, or Arrow arrays)."""
+    (lists of values, or Arrow arrays): one exact type where the property has one."""
     declared = prop.get("type", [])
-    types = {declared} if isinstance(declared, str) else set(declared)
-    types.discard("null")
-    if types == {"integer"}:
-        return _joined(lambda values: pa.array(values, pa.int64()))
-    if types == {"boolean"}:
-        return _joined(lambda values: pa.array(values, pa.bool_()))
-    if types == {"string"}:
-        return _joined(lambda values: pa.array(values, pa.string()))
+    types = {declared} if isinstance(declared, str) else set(declared) - {"null"}
     if types == {"number"}:
         return decimal_array
-    return _joined(pa.array)
+    kind = ARROW_TYPES.get(types.pop()) if len(types) == 1 else None
 
+    def build(pieces: list[Column]) -> pa.Array:
+        if not any(isinstance(piece, pa.Array) for piece in pieces):  # one inference over all values
+            return pa.array(list(chain.from_iterable(pieces)), kind)
+        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else pa.array(piece, kind) for piece in pieces])
 
-def _joined(build: Callable[[list[Any]], pa.Array]) -> Callable[[list[Column]], pa.Array]:
-    """`build` over the pieces of a column: over all of them at once when they are all lists
-    (one inference for `pa.array`), else over each list, the arrays concatenated."""
-
-    def build_pieces(pieces: list[Column]) -> pa.Array:
-        if not any(isinstance(piece, pa.Array) for piece in pieces):
-            return build(list(chain.from_iterable(pieces)))
-        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else build(piece) for piece in pieces])
-
-    return build_pieces
+    return build
 
 
 def decimal_array(pieces: list[Column]) -> pa.Array:
-    """Exact decimals (ints too) as one decimal column of the precision and scale they need.
-
-    pyarrow's own inference from Decimal objects costs ~1.7 µs a value; their text, cast in C,
-    costs a sixth of it. The text's scale and digits are measured in C too; only a column with
-    an exponent (or a value that is not a number) is written out value by value. Arrow pieces
-    (`columns.arrow_column`) are that text already."""
+    """Exact decimals (ints too) as one decimal column of the precision and scale they need:
+    their text (Arrow pieces are that already) measured and cast in C, which is much cheaper
+    than pyarrow's inference from Decimal objects."""
     texts = [piece if isinstance(piece, pa.Array) else _decimal_text(piece) for piece in pieces]
     text = texts[0] if len(texts) == 1 else pa.concat_arrays(texts)
     if text.null_count == len(text):

@@ -12,8 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from singer_sdk.helpers._batch import BatchConfig
 
-from tap_csv.columns import Columns, arrow_column, python_column
-from tap_csv.contracts import Field
+from tap_csv.contracts import Columns, Field, arrow_column, python_column
 from tap_csv.writer import (
     STALE_AFTER_SECONDS,
     ParquetBatchError,
@@ -29,10 +28,9 @@ RECORDS = [
 
 
 def rows(records: list[dict]) -> Columns:
-    """Records typed one by one, as the stream hands them over."""
-    chunk = Columns([], [])
-    chunk.rows.extend(records)
-    return chunk
+    """Records as the stream hands them over: a column per name."""
+    names = list(records[0]) if records else []
+    return Columns(names, [[record[name] for record in records] for name in names])
 
 
 # The stream hands the writer pieces of any size (a block of lines each), even empty.
@@ -100,14 +98,14 @@ def test_parquet_files_hold_every_record_exactly_in_order_typed_by_the_schema(
     assert all(m[0].endswith(".parquet") for m in manifests)
 
 
-def test_parquet_takes_columns_and_dicts_in_one_file(tmp_path: Path) -> None:
-    """The stream hands over typed columns (a block typed by column) and dicts (rows typed one by
-    one): in any order of names, with names the schema lacks (ignored) or without some (null)."""
+def test_parquet_takes_pieces_of_any_names_in_one_file(tmp_path: Path) -> None:
+    """The stream hands over typed columns: in any order of names, with names the schema lacks
+    (ignored) or without some (null)."""
     names = ["note", "price", "transaction_id", "_source_lineno"]  # no timestamp, one extra
     block = Columns(names, [[r.get(name, 7) for r in RECORDS[:12]] for name in names])
-    block.append({**RECORDS[12], "_source_lineno": 8})  # a row typed one by one after the block
+    empty, one = Columns(["note", "price"], [[], []]), rows([{**RECORDS[12], "_source_lineno": 8}])
     (manifest,) = write_parquet_batches(
-        [block, rows(RECORDS[13:15]), rows([]), Columns(["note", "price"], [[], []]), rows(RECORDS[15:])],
+        [block, one, rows(RECORDS[13:15]), rows([]), empty, rows(RECORDS[15:])],
         parquet_config(tmp_path, None, 100),
         "tap-csv",
         "transactions",
@@ -132,20 +130,19 @@ def test_block_columns_typed_in_c_write_what_the_python_path_writes(
 ) -> None:
     """A clean block's integer and decimal columns, typed by pyarrow from their text: the same
     Parquet column, type and values, as the contract's Python values give, whole or mixed with
-    rows typed one by one (appended)."""
+    values typed one by one (a later piece)."""
     schema = {"properties": {field.name: field.json_schema()}}
     python = python_column(field, values)
     arrow = arrow_column(field, values)
     assert python is not None and arrow is not None
 
-    def written(block: Columns) -> pa.Table:
-        (manifest,) = write_parquet_batches([block], parquet_config(tmp_path, None, 100), "t", "s", schema)
+    def written(*blocks: Columns) -> pa.Table:
+        (manifest,) = write_parquet_batches(blocks, parquet_config(tmp_path, None, 100), "t", "s", schema)
         return read_parquet(manifest)
 
     assert written(Columns([field.name], [arrow])).equals(written(Columns([field.name], [python])))
-    mixed = Columns([field.name], [arrow])
-    mixed.append({field.name: python[0]})
-    assert written(mixed).column(0).to_pylist() == [*python, python[0]]
+    mixed = written(Columns([field.name], [arrow]), Columns([field.name], [[python[0]]]))
+    assert mixed.column(0).to_pylist() == [*python, python[0]]
 
 
 @pytest.mark.parametrize(

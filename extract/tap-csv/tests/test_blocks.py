@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from tap_runs import HEADER, config_for, parquet_run, row_by_row, run_tap, without_extraction_time
 
-from tap_csv import columns, csv_reader, streams
-from tap_csv.files import RawRecord
+from tap_csv import contracts, csv_reader, streams
 
 CLEAN = [
     f"{i},{100 + i},{200 + i % 7},{1 + i % 3},{i}.{i % 100:02d},2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00"
@@ -101,26 +100,26 @@ def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.Monkey
     assert [r["note"] for r in expected[0]] == ["first", None, None, "last", "x"]
 
 
-def lines_typed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The line numbers the per-row typing sees from now on (a spy on FileStream._type_row)."""
-    per_row: list[int] = []
-    typed_row = streams.FileStream._type_row
+def values_typed_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The values typed one at a time from now on, not as a whole column (a spy on contracts.convert)."""
+    one_by_one: list[Any] = []
+    convert = contracts.convert
 
-    def spy(self: streams.FileStream, path: Path, raw: RawRecord, *args: Any) -> dict | None:
-        per_row.append(raw.lineno)
-        return typed_row(self, path, raw, *args)
+    def spy(spec: Any, value: Any) -> Any:
+        one_by_one.append(value)
+        return convert(spec, value)
 
-    monkeypatch.setattr(streams.FileStream, "_type_row", spy)
-    return per_row
+    monkeypatch.setattr(contracts, "convert", spy)
+    return one_by_one
 
 
 def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast path is taken: no row of a clean file goes through the per-row typing."""
+    """The fast path is taken: no value of a clean file is typed alone."""
     (drops / "transactions.csv").write_text("\n".join([HEADER, *CLEAN]) + "\n")
-    per_row = lines_typed_one_by_one(monkeypatch)
+    per_value = values_typed_one_by_one(monkeypatch)
     monkeypatch.setattr(streams, "CHUNK_ROWS", 16)
     records, rejects, marks = extract(config_for({"entity": "transactions", "path": str(drops / "*.csv")}))
-    assert per_row == []
+    assert per_value == []
     assert [r["transaction_id"] for r in records] == list(range(1, 41)) and rejects == []
     assert [r["_source_lineno"] for r in records] == list(range(2, 42))
     (mark,) = marks.values()
@@ -149,7 +148,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     drops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Leading zeros in integer columns and a sign or leading zeros on prices are plain values:
-    the Parquet path types those blocks in C (columns.arrow_column), and lands what the
+    the Parquet path types those blocks in C (contracts.arrow_column), and lands what the
     record path gives, row for row, in a decimal column of the digits the values need."""
     odd = [
         f"{i},0{100 + i},00{200 + i % 7},0{1 + i % 3},"  # integers with leading zeros
@@ -161,9 +160,9 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
     monkeypatch.setattr(streams, "CHUNK_ROWS", 8)
     records = run_tap(config)
-    per_row = lines_typed_one_by_one(monkeypatch)
+    per_value = values_typed_one_by_one(monkeypatch)
     in_c: list[str] = []
-    typed_in_c = columns.arrow_column
+    typed_in_c = contracts.arrow_column
 
     def block_spy(spec: Any, values: list[str]) -> Any:
         array = typed_in_c(spec, values)
@@ -171,10 +170,10 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
             in_c.append(spec.name)
         return array
 
-    monkeypatch.setattr(columns, "arrow_column", block_spy)
+    monkeypatch.setattr(contracts, "arrow_column", block_spy)
     _, tables = parquet_run(config, tmp_path / "batches", 20)
     rows = [row for table in tables for row in table.to_pylist()]
-    assert per_row == []  # every block took the column path
+    assert per_value == []  # every block took the column path
     assert Counter(in_c) == {name: 4 for name in ("transaction_id", "product_id", "client_id", "quantity", "price")}
     expected = [without_extraction_time(r) for r in records.rows("transactions")]
     assert [without_extraction_time(r) for r in rows] == expected
