@@ -172,7 +172,7 @@ def test_load_rerun_append_full_refresh(demo_stack: Stack) -> None:
 
 
 def test_batch_path_loads_the_same_rows(demo_stack: Stack) -> None:
-    """tap-csv (jsonl.gz BATCH files) and tap-csv--records (RECORD messages) give the same raw rows."""
+    """tap-csv (Parquet BATCH files) and tap-csv--records (RECORD messages) give the same raw rows."""
     stack = demo_stack
     (stack.drops / "transactions_2024-07-31.csv").write_text(DAILY, encoding="utf-8")
     batch = meltano(stack, "run", "tap-csv", "target-postgres")
