@@ -24,7 +24,9 @@
 -- day keeps the day it left (moved_from_sale_date) for the daily marts.
 with
 
-staged as (
+-- Read twice on incremental runs (new rows, re-valued rows): not materialized, or PostgreSQL
+-- would copy all of staging into the CTE before filtering it.
+staged as not materialized (
 
     select * from {{ ref('stg_files__transactions') }}
 
