@@ -1,8 +1,8 @@
 """The tap's base stream: what its streams change of singer-sdk's `Stream`.
 
 Streams hand over their records a piece at a time (`chunks`: typed columns). The RECORD path
-takes them as dicts through the SDK's own loop (`get_records`); the BATCH path writes them to
-Parquet files as they are (`get_batches`), without a Python frame per record. Every private SDK
+takes them as dicts through the SDK's own loop (`get_records`); the BATCH path writes each piece
+to a Parquet file as it is (`get_batches`), without a Python frame per record. Every private SDK
 hook used here is listed in the package README and pinned by tests/test_sdk_hooks.py.
 """
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig
     from singer_sdk.singerlib import RecordMessage
 
+# Most lines read, typed and handed on together (a Parquet file's rows): a partly read file is
+# bookmarked after each piece.
+CHUNK_ROWS = 20_000
+
 
 class DropStream(Stream):
     """A stream of tap-csv: typed pieces of records, sent as RECORD messages or Parquet files."""
@@ -32,12 +36,12 @@ class DropStream(Stream):
     # The file's extraction time (`_extracted_at`), also sent as the messages' time_extracted.
     time_extracted: dt.datetime | None = None
 
-    def chunks(self) -> Iterator[Columns]:
-        """The stream's records, a piece at a time."""
+    def chunks(self, rows: int) -> Iterator[Columns]:
+        """The stream's records, a piece of at most `rows` at a time."""
         return iter(())
 
     def get_records(self, context: dict | None) -> Iterator[dict]:
-        for chunk in self.chunks():
+        for chunk in self.chunks(CHUNK_ROWS):
             yield from writer.records(chunk, self.schema)
 
     def _generate_record_messages(self, record: dict) -> Iterator[RecordMessage]:
@@ -56,7 +60,7 @@ class DropStream(Stream):
     def get_batches(
         self, batch_config: BatchConfig, context: dict | None = None
     ) -> Iterable[tuple[BaseBatchFileEncoding, list[str]]]:
-        """Parquet files of the typed pieces, counted and timed as the SDK's loop does. Another
+        """A Parquet file per typed piece, counted and timed as the SDK's loop does. Another
         encoding, a context or a record limit (the SDK's test mode): the SDK's own batcher."""
         if batch_config.encoding.format != "parquet" or context is not None or self.ABORT_AT_RECORD_COUNT is not None:
             yield from super().get_batches(batch_config, context)
@@ -72,7 +76,7 @@ class DropStream(Stream):
             timer.with_context({})
 
             def counted() -> Iterator[Columns]:
-                for chunk in self.chunks():
+                for chunk in self.chunks(min(batch_config.batch_size, CHUNK_ROWS)):
                     record_counter.increment(len(chunk))
                     yield chunk
 

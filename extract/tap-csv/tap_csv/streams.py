@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
 
 UTC = dt.UTC
-# Lines read, typed and handed on together; a partly read file is bookmarked after each block.
-CHUNK_ROWS = 10_000
 Piece = RowBlock | list[RawRecord]
 READERS = {"csv": csv_reader.read, "json": json_reader.read, "jsonl": json_reader.read_lines}
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
@@ -121,8 +119,8 @@ class FileStream(DropStream):
         # raw is append-only: no key properties unless the user asks (MeltanoLabs `keys`).
         self.primary_keys = list(spec.keys)
 
-    def chunks(self) -> Iterator[Columns]:
-        """The typed records of every matching file, a block of lines at a time."""
+    def chunks(self, rows: int) -> Iterator[Columns]:
+        """The typed records of every matching file, at most `rows` lines at a time."""
         fmt = self.spec.format if self.spec.format != "auto" else ""
         found = files.resolve(self.spec.path, SUFFIXES.get(fmt, tuple(chain(*SUFFIXES.values()))))
         if not found:
@@ -131,7 +129,7 @@ class FileStream(DropStream):
         totals = FileStats("total", "")
         for path in found:
             try:
-                stats = yield from self._read_file(path, files.detect_format(path, self.spec.format))
+                stats = yield from self._read_file(path, files.detect_format(path, self.spec.format), rows)
             except FileError as exc:
                 raise FileError(f"{exc}. Fix the file or move it out of the drop folder, then run again") from None
             totals.read += stats.read
@@ -142,7 +140,7 @@ class FileStream(DropStream):
             *(self.name, len(found), totals.read, totals.emitted, totals.rejected),
         )
 
-    def _read_file(self, path: Path, fmt: str) -> Generator[Columns, None, FileStats]:
+    def _read_file(self, path: Path, fmt: str, rows: int) -> Generator[Columns, None, FileStats]:
         """plan -> read -> type -> bookmark, a block at a time."""
         key = files.shown(path)  # the file's name in state, records and logs
         marks: dict[str, Any] = self.stream_state.setdefault("files", {})
@@ -168,9 +166,7 @@ class FileStream(DropStream):
         start = (resume.offset, resume.lines, plan.hasher) if resume else None
         try:
             reader = READERS[fmt]
-            reading = reader(
-                path, self.spec, start, stat.st_size, plan.settled, partial(self._check_header, key), CHUNK_ROWS
-            )
+            reading = reader(path, self.spec, start, stat.st_size, plan.settled, partial(self._check_header, key), rows)
         except NotComplete as exc:
             return self._wait(key, f"{key}: {exc}", stat, stats)
         except FileError as exc:

@@ -1,20 +1,19 @@
 """The tap's one writer: its records as Singer RECORD messages, or as Parquet BATCH files.
 
 RECORD messages go through singer-sdk's msgspec encoder: the default writer's lines for less CPU.
-Parquet files carry typed columns built with pyarrow, so the target turns a whole file into COPY
-input in C (load/target-postgres); any target that reads singer-sdk's `parquet` encoding reads
-them. JSON schema `integer` -> int64, `boolean` -> bool, `string` (date-time too, as ISO text) ->
-string, `number` -> an exact decimal of the digits its values need (never a float), else what
-pyarrow infers.
+A Parquet file holds one piece of typed columns, so the target turns it into COPY input in C
+(load/target-postgres); any target that reads singer-sdk's `parquet` encoding reads it. JSON
+schema `integer` -> int64, `boolean` -> bool, `string` (dates too, as ISO text) -> string,
+`number` -> an exact decimal of the digits its values need (never a float).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -30,16 +29,12 @@ from tap_csv.contracts import Column, Columns
 if TYPE_CHECKING:
     from singer_sdk.helpers._batch import BatchConfig
 
-MAX_DECIMAL_DIGITS = 76  # decimal256's precision
 PAGE_COMPRESSION = {"gzip": "gzip", "none": "none"}
+ARROW_TYPES = {"integer": pa.int64(), "boolean": pa.bool_(), "string": pa.string()}
 # The target reads each file while the run that wrote it goes on, and never deletes it. Runs of
 # one tap are serialised (Meltano's state lock) and take minutes, so a file this old belongs
 # to a finished run: the next run removes it.
 STALE_AFTER_SECONDS = 6 * 3600
-
-
-class ParquetBatchError(ValueError):
-    """A value that a Parquet column of its JSON schema type cannot hold exactly."""
 
 
 class MessageWriter(MsgSpecWriter):
@@ -69,142 +64,58 @@ def records(chunk: Columns, schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_parquet_batches(
-    chunks: Iterable[Columns],
-    batch_config: BatchConfig,
-    tap_name: str,
-    stream_name: str,
-    schema: dict[str, Any],
+    chunks: Iterable[Columns], batch_config: BatchConfig, tap_name: str, stream_name: str, schema: dict[str, Any]
 ) -> Iterator[list[str]]:
-    """The records of `chunks` in Parquet files of `batch_config.batch_size` rows: a one-file
-    manifest per file once it is written. Pages compressed with snappy unless `compression` says
+    """A Parquet file per non-empty piece of `chunks` (the stream's pieces hold at most
+    `batch_size` rows), a one-file manifest each once it is written. The schema's columns in its
+    order; a name the piece lacks is null. Pages compressed with snappy unless `compression` says
     `gzip` (singer-sdk's own Parquet batcher) or `none`."""
     storage = batch_config.storage
     compression = PAGE_COMPRESSION.get(batch_config.encoding.compression or "", "snappy")
-    names = list(schema["properties"])
-    builders = [column_builder(schema["properties"][name]) for name in names]
+    properties = schema["properties"]
     sync_id = f"{tap_name}--{stream_name}-{uuid4()}"
-    for number, columns in enumerate(regroup_columns(chunks, names, batch_config.batch_size), start=1):
-        try:
-            arrays = [build(pieces) for build, pieces in zip(builders, columns, strict=True)]
-        except ParquetBatchError as error:
-            raise ParquetBatchError(f"stream {stream_name}: {error}") from error
+    for number, chunk in enumerate(filter(len, chunks), start=1):
+        by_name = dict(zip(chunk.names, chunk.columns, strict=True))
+        arrays = [arrow_array(by_name.get(name, [None] * len(chunk)), properties[name]) for name in properties]
         buffer = pa.BufferOutputStream()  # written whole, then stored in one call
-        pq.write_table(pa.Table.from_arrays(arrays, names=names), buffer, compression=compression)
+        pq.write_table(pa.Table.from_arrays(arrays, names=list(properties)), buffer, compression=compression)
         filename = f"{storage.prefix or ''}{sync_id}-{number}.parquet"
         with storage.open(filename, "wb") as out:
             out.write(buffer.getvalue())
         yield [storage.get_url(filename)]
 
 
-def regroup_columns(chunks: Iterable[Columns], names: list[str], size: int) -> Iterator[list[list[Column]]]:
-    """The values of `chunks` in groups of `size` rows (the last shorter, none empty): per name
-    in `names`, the pieces of its column in order (lists or arrays, sliced where a group ends)."""
-    pending: list[list[Column]] = [[] for _ in names]
-    count = 0
-    for chunk in chunks:
-        rows = len(chunk)
-        if not rows:
-            continue
-        by_name = dict(zip(chunk.names, chunk.columns, strict=True))
-        for pieces, name in zip(pending, names, strict=True):
-            pieces.append(by_name[name] if name in by_name else [None] * rows)  # a name the chunk lacks: null
-        count += rows
-        while count >= size:
-            yield [_take(pieces, size) for pieces in pending]
-            count -= size
-    if count:
-        yield pending
-
-
-def _take(pieces: list[Column], count: int) -> list[Column]:
-    """The first `count` rows of a column's pieces, removed from `pieces`."""
-    taken: list[Column] = []
-    while count:
-        piece = pieces[0]
-        if len(piece) <= count:
-            taken.append(pieces.pop(0))
-            count -= len(piece)
-        else:
-            taken.append(piece[:count])
-            pieces[0] = piece[count:]
-            count = 0
-    return taken
-
-
-ARROW_TYPES = {"integer": pa.int64(), "boolean": pa.bool_(), "string": pa.string()}
-
-
-def column_builder(prop: dict[str, Any]) -> Callable[[list[Column]], pa.Array]:
-    """How to build the Arrow array of a column of this JSON schema property from its pieces
-    (lists of values, or Arrow arrays): one exact type where the property has one."""
+def arrow_array(column: Column, prop: dict[str, Any]) -> pa.Array:
+    """A column (a list of values, or an Arrow array already) as the Arrow type of its property."""
     declared = prop.get("type", [])
-    types = {declared} if isinstance(declared, str) else set(declared) - {"null"}
-    if types == {"number"}:
-        return decimal_array
-    kind = ARROW_TYPES.get(types.pop()) if len(types) == 1 else None
-
-    def build(pieces: list[Column]) -> pa.Array:
-        if not any(isinstance(piece, pa.Array) for piece in pieces):  # one inference over all values
-            return pa.array(list(chain.from_iterable(pieces)), kind)
-        return pa.concat_arrays([piece if isinstance(piece, pa.Array) else pa.array(piece, kind) for piece in pieces])
-
-    return build
+    (kind,) = {declared} if isinstance(declared, str) else set(declared) - {"null"}
+    if kind == "number":
+        return decimal_array(column)
+    return column if isinstance(column, pa.Array) else pa.array(column, ARROW_TYPES[kind])
 
 
-def decimal_array(pieces: list[Column]) -> pa.Array:
-    """Exact decimals (ints too) as one decimal column of the precision and scale they need:
-    their text (Arrow pieces are that already) measured and cast in C, which is much cheaper
-    than pyarrow's inference from Decimal objects."""
-    texts = [piece if isinstance(piece, pa.Array) else _decimal_text(piece) for piece in pieces]
-    text = texts[0] if len(texts) == 1 else pa.concat_arrays(texts)
+def decimal_array(column: Column) -> pa.Array:
+    """Exact decimals as one decimal column of the precision and scale they need: their text
+    (an Arrow column is that already) measured and cast in C, much cheaper than pyarrow's
+    inference from Decimal objects. Exponents are written out (`1.5E-7`: `0.00000015`)."""
+    text = column if isinstance(column, pa.Array) else pa.array([None if v is None else f"{v:f}" for v in column])
     if text.null_count == len(text):
-        return pa.nulls(len(text)) if len(text) else pa.array([], pa.decimal128(1, 0))
+        return pa.nulls(len(text))
     digits = pc.utf8_length(pc.replace_substring(text, "-", ""))
     point = pc.find_substring(text, ".")
     has_point = pc.greater_equal(point, 0)
     scale = pc.if_else(has_point, pc.subtract(pc.subtract(pc.utf8_length(text), point), 1), 0)
     whole = pc.subtract(pc.if_else(has_point, pc.subtract(digits, 1), digits), scale)
     max_scale = pc.max(scale).as_py()
-    precision = max(pc.max(whole).as_py() + max_scale, 1)
-    if precision > MAX_DECIMAL_DIGITS:
-        raise ParquetBatchError(f"a number needs {precision} digits; Parquet decimals hold {MAX_DECIMAL_DIGITS}")
-    kind = pa.decimal128 if precision <= 38 else pa.decimal256
-    try:
-        return text.cast(kind(precision, max_scale))
-    except pa.ArrowInvalid as error:  # NaN, Infinity: no decimal holds them
-        raise ParquetBatchError(f"not an exact decimal: {error}") from error
-
-
-def _decimal_text(values: list[Any]) -> pa.Array:
-    """The exact text of each number (None stays null), without exponent."""
-    kinds = set(map(type, values))
-    if kinds <= {Decimal, int, type(None)}:  # what the contracts give: their text, unless an exponent
-        text = pa.array([None if value is None else str(value) for value in values], pa.string())
-        if not pc.any(pc.match_substring(text, "E")).as_py():
-            return text
-    # 1.5E-7, floats, or a value that is no number (an error)
-    return pa.array([None if value is None else _plain(value) for value in values], pa.string())
-
-
-def _plain(value: Any) -> str:
-    """A number's exact text without an exponent (`1.5E-7` -> `0.00000015`)."""
-    if isinstance(value, Decimal):
-        text = str(value)
-        return text if "E" not in text else f"{value:f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):  # JSON numbers another tap may hand over: their shortest exact repr
-        return format(Decimal(repr(value)), "f")
-    raise ParquetBatchError(f"{value!r} is not a number")
+    precision = max(pc.max(whole).as_py() + max_scale, 1)  # at most 76: the contracts allow 38 + 38
+    return text.cast((pa.decimal128 if precision <= 38 else pa.decimal256)(precision, max_scale))
 
 
 def remove_stale_batches(folder: Path, prefix: str) -> int:
     """Delete this stream's batch files in `folder` older than STALE_AFTER_SECONDS; how many."""
     cutoff = time.time() - STALE_AFTER_SECONDS
     removed = 0
-    for path in folder.glob(f"{prefix}*"):
-        if not path.name.endswith(".parquet"):
-            continue
+    for path in folder.glob(f"{prefix}*.parquet"):
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()

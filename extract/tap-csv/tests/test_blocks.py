@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tap_runs import HEADER, config_for, parquet_run, row_by_row, run_tap, without_extraction_time
 
-from tap_csv import contracts, csv_reader, streams
+from tap_csv import client, contracts, csv_reader
 
 CLEAN = [
     f"{i},{100 + i},{200 + i % 7},{1 + i % 3},{i}.{i % 100:02d},2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00"
@@ -72,7 +72,7 @@ def test_blocks_give_what_row_by_row_gives(
     with monkeypatch.context() as patch:
         patch.setattr(csv_reader, "csv_blocks", row_by_row)
         expected = extract(config)
-    monkeypatch.setattr(streams, "CHUNK_ROWS", size)
+    monkeypatch.setattr(client, "CHUNK_ROWS", size)
     assert extract(config) == expected
     records, rejects, _ = expected
     # what the reference reading makes of the file: 6 + 20 clean rows and 14 tricky ones kept
@@ -95,7 +95,7 @@ def test_strings_of_an_inferred_contract(drops: Path, monkeypatch: pytest.Monkey
         patch.setattr(csv_reader, "csv_blocks", row_by_row)
         expected = extract(config)
     for size in (1, 2, 10_000):
-        monkeypatch.setattr(streams, "CHUNK_ROWS", size)
+        monkeypatch.setattr(client, "CHUNK_ROWS", size)
         assert extract(config) == expected
     assert [r["note"] for r in expected[0]] == ["first", None, None, "last", "x"]
 
@@ -117,7 +117,7 @@ def test_a_clean_file_is_typed_a_column_at_a_time(drops: Path, monkeypatch: pyte
     """The fast path is taken: no value of a clean file is typed alone."""
     (drops / "transactions.csv").write_text("\n".join([HEADER, *CLEAN]) + "\n")
     per_value = values_typed_one_by_one(monkeypatch)
-    monkeypatch.setattr(streams, "CHUNK_ROWS", 16)
+    monkeypatch.setattr(client, "CHUNK_ROWS", 16)
     records, rejects, marks = extract(config_for({"entity": "transactions", "path": str(drops / "*.csv")}))
     assert per_value == []
     assert [r["transaction_id"] for r in records] == list(range(1, 41)) and rejects == []
@@ -133,7 +133,7 @@ def test_parquet_batch_files_hold_what_the_records_hold(
     them: the same values, row for row, as the record path."""
     (drops / "transactions.csv").write_bytes(("\n".join([HEADER, *TRICKY])).encode())
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
-    monkeypatch.setattr(streams, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(client, "CHUNK_ROWS", 7)
     records = run_tap(config)
     batched, tables = parquet_run(config, tmp_path / "batches", 10)
     rows = [row for table in tables for row in table.to_pylist()]
@@ -158,7 +158,7 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     ]
     (drops / "transactions.csv").write_text("\n".join([HEADER, *odd]) + "\n")
     config = config_for({"entity": "transactions", "path": str(drops / "transactions*.csv")})
-    monkeypatch.setattr(streams, "CHUNK_ROWS", 8)
+    monkeypatch.setattr(client, "CHUNK_ROWS", 8)
     records = run_tap(config)
     per_value = values_typed_one_by_one(monkeypatch)
     in_c: list[str] = []
@@ -178,4 +178,5 @@ def test_plain_values_with_leading_zeros_and_signs_keep_the_block_path_on_parque
     expected = [without_extraction_time(r) for r in records.rows("transactions")]
     assert [without_extraction_time(r) for r in rows] == expected
     assert expected[0]["price"] == Decimal("1.01") and expected[1]["price"] == Decimal("2.02")
-    assert [str(t.schema.field("price").type) for t in tables] == ["decimal128(4, 2)", "decimal128(4, 2)"]
+    # a file per block of 8 lines: 1.01 to 8.08, then up to 30.30
+    assert [str(t.schema.field("price").type) for t in tables] == ["decimal128(3, 2)"] + ["decimal128(4, 2)"] * 3

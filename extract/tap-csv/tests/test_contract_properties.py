@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tap_runs import CONTRACTS, config_for, parquet_run, row_by_row, run_tap, without_extraction_time
 
-from tap_csv import csv_reader, streams
+from tap_csv import client, csv_reader
 from tap_csv.contracts import INT64, Contract
 
 CONTRACT = Contract.load(CONTRACTS / "transactions.yml")
@@ -49,7 +49,7 @@ def check_fits_the_warehouse(record: dict) -> None:
 
 
 def with_chunk_rows(size: int, run: Callable[[], object]) -> object:
-    with mock.patch.object(streams, "CHUNK_ROWS", size):
+    with mock.patch.object(client, "CHUNK_ROWS", size):
         return run()
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tap_runs import run_tap
 
-from tap_csv import streams
+from tap_csv import client
 
 CONTRACT = """entity: notes
 primary_key: [id]
@@ -81,7 +81,7 @@ def test_runs_during_the_writing_deliver_what_one_load_of_the_finished_file_does
 ) -> None:
     data = render(kind, notes, final_newline)
     sizes = sorted({int(cut * (len(data) - 1)) for cut in cuts})  # each run finds the file grown
-    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(streams, "CHUNK_ROWS", block):
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(client, "CHUNK_ROWS", block):
         for name in ("during", "once"):
             (Path(tmp) / name).mkdir()
             (Path(tmp) / name / "notes.yml").write_text(CONTRACT)
