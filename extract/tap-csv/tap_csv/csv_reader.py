@@ -25,25 +25,20 @@ from tap_csv.files import (
     Reading,
     Start,
     excerpt,
-    readable_end,
     shown,
 )
 
 
 def read(
-    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
+    path: Path, spec: FileSpec, start: Start, end: int, final: bool, check_header: CheckHeader, rows: int
 ) -> Reading:
-    """The data records of `path` from `start` (None: after the header), `rows` lines at a time,
-    up to its last newline (its `size` when `final`). NotComplete: no complete header yet."""
-    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
+    """The data records of `path` from `start` (None: after the header) up to `end`, `rows`
+    lines at a time. NotComplete: no complete header yet."""
     layout = read_layout(path, spec.encoding, spec.delimiter, spec.quotechar, end, final)
     check_header(layout.header)
     handle = path.open("rb")
-    if start is None:
-        cursor = LineCursor(handle, spec.encoding, layout.header_end, layout.header_lines, layout.header_hasher)
-    else:
-        cursor = LineCursor(handle, spec.encoding, *start)
-    cursor.end, cursor.final = end, final
+    position = start or (layout.header_end, layout.header_lines, layout.header_hasher)
+    cursor = LineCursor(handle, spec.encoding, *position, end, final)
 
     def pieces() -> Iterator[RowBlock | list[RawRecord]]:
         with handle:
@@ -185,22 +180,12 @@ def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar
 
 @dataclass
 class RowBlock:
-    """Consecutive CSV lines that are one record each (no quote, no bare CR in them): line
-    `first_line + i` is `lines[i]`. When every line holds the expected number of values,
-    `columns` holds them column by column (the legacy index column included) for the fast path."""
+    """Consecutive CSV lines, one record each with the expected number of values: line
+    `first_line + i` is `lines[i]`, and `columns` holds their values by column name."""
 
     first_line: int
     lines: list[str]
-    columns: list[list[str]] | None
-    layout: CsvLayout
-    delimiter: str
-
-    def records(self) -> Iterator[RawRecord]:
-        """The block's records, as csv_records reads them."""
-        for index, line in enumerate(self.lines):
-            record = _csv_record(self.first_line + index, line, line.split(self.delimiter), self.layout)
-            if record is not None:
-                yield record
+    columns: dict[str, list[str]]
 
 
 def csv_blocks(
@@ -208,10 +193,10 @@ def csv_blocks(
 ) -> Iterator[RowBlock | list[RawRecord]]:
     """The data records from the cursor's offset, about `size` lines at a time.
 
-    A run of lines without a quote character or a bare CR (nearly every export) comes as one
-    RowBlock, read and parsed at C speed. A run with one goes through csv_records (a quoted
-    value may span lines), as a list of records that ends at a record boundary. The cursor's
-    offset, line count and hash advance over what each piece holds before it is yielded.
+    A run of lines without a quote character or a bare CR (nearly every export) is read and
+    split at C speed (`_split`). A run with one goes through csv_records (a quoted value may span
+    lines), as a list of records that ends at a record boundary. The cursor's offset, line
+    count and hash advance over what each piece holds before it is yielded.
     """
     handle = cursor.fh
     while True:
@@ -228,25 +213,11 @@ def csv_blocks(
             and text.count("\r") == text.count("\r\n")
             and max(map(len, lines)) <= csv.field_size_limit()  # else csv_records says malformed_csv
         ):
-            # Without quotes, a CSV line is its values joined by the delimiter: what csv.reader
-            # reads, split at C speed. When every line has the expected values and none is blank,
-            # the whole block splits at once and column i is every width-th value.
-            text = text.replace("\r\n", "\n").removesuffix("\n")
-            texts = text.split("\n")
-            width = layout.width
-            columns = None
-            if set(map(str.count, texts, repeat(delimiter))) == {width - 1} and (
-                width > 1 or all(map(str.strip, texts))
-            ):
-                values = text.replace("\n", delimiter).split(delimiter)
-                columns = [values[index::width] for index in range(width)]
-                if layout.trailing and any(columns[-1]):  # a value after the trailing delimiter
-                    columns = None
-            block = RowBlock(cursor.lines + 1, texts, columns, layout, delimiter)
+            first_line = cursor.lines + 1
             cursor.offset += len(data)
             cursor.lines += len(lines)
             cursor.hasher.update(data)
-            yield block
+            yield _split(first_line, text.replace("\r\n", "\n").removesuffix("\n").split("\n"), layout, delimiter)
             continue
         # The slow path over (at least) these lines, stopping at the first record boundary after.
         start, end = cursor.offset, cursor.offset + len(data)
@@ -260,3 +231,18 @@ def csv_blocks(
         # Empty only when csv_records reached the end of the file (blank lines): the next read
         # finds no line and returns.
         yield records
+
+
+def _split(first_line: int, lines: list[str], layout: CsvLayout, delimiter: str) -> RowBlock | list[RawRecord]:
+    """Lines without quotes, where a CSV line is its values joined by the delimiter: when every
+    line has the expected values and none is blank, the whole block splits at once and column i
+    is every width-th value; else each line is split alone, as csv_records reads it."""
+    width = layout.width
+    if set(map(str.count, lines, repeat(delimiter))) == {width - 1} and (width > 1 or all(map(str.strip, lines))):
+        values = delimiter.join(lines).split(delimiter)
+        columns = [values[index::width] for index in range(width)]
+        if not (layout.trailing and any(columns[-1])):  # no value after a trailing delimiter
+            named = zip(layout.header, columns[layout.legacy :], strict=False)  # a trailing empty one unnamed
+            return RowBlock(first_line, lines, dict(named))
+    records = (_csv_record(first_line + i, line, line.split(delimiter), layout) for i, line in enumerate(lines))
+    return [record for record in records if record is not None]

@@ -61,7 +61,6 @@ class RawRecord:
     raw: str
     values: dict[str, Any] | None = None
     error: str | None = None
-    column: str | None = None
 
 
 def absolute(value: str) -> Path:

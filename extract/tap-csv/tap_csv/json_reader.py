@@ -19,7 +19,6 @@ from tap_csv.files import (
     Start,
     chunked,
     excerpt,
-    readable_end,
     shown,
 )
 
@@ -51,14 +50,12 @@ def _record(lineno: int, raw: str, value: object) -> RawRecord:
 
 
 def read_lines(
-    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
+    path: Path, spec: FileSpec, start: Start, end: int, final: bool, check_header: CheckHeader, rows: int
 ) -> Reading:
-    """The objects of a JSON Lines file from `start` (None: the beginning) up to its last newline
-    (its `size` when `final`), `rows` at a time."""
-    end = readable_end(path, spec.encoding, start[0] if start else 0, size, final)
+    """The objects of a JSON Lines file from `start` (None: the beginning) up to `end`, `rows`
+    at a time."""
     handle = path.open("rb")
-    cursor = LineCursor(handle, spec.encoding, *(start or ()))
-    cursor.end = end
+    cursor = LineCursor(handle, spec.encoding, *(start or ()), end=end)
 
     def records() -> Iterator[RawRecord]:
         for line in cursor:
@@ -78,13 +75,12 @@ def read_lines(
 
 
 def read(
-    path: Path, spec: FileSpec, start: Start, size: int, final: bool, check_header: CheckHeader, rows: int
+    path: Path, spec: FileSpec, start: Start, end: int, final: bool, check_header: CheckHeader, rows: int
 ) -> Reading:
-    """The elements of the JSON array in `path` (its first `size` bytes), `rows` at a time; never
+    """The elements of the JSON array in `path` (its first `end` bytes), `rows` at a time; never
     resumed (a grown array is no prefix extension: its closing bracket moved)."""
-    readable_end(path, spec.encoding, 0, size, final=True)
     with path.open("rb") as fh:
-        data = fh.read(size)
+        data = fh.read(end)
     position = (len(data), data.count(b"\n"), hashlib.sha256(data).hexdigest())
     records = _array_records(path, data.decode(spec.encoding).lstrip("\ufeff"))
     return Reading(chunked(_checked(records, check_header), rows), lambda: position, resumable=False)

@@ -164,9 +164,12 @@ class FileStream(DropStream):
         }
         resume = mark if plan.action == "resume" else None
         start = (resume.offset, resume.lines, plan.hasher) if resume else None
-        try:
-            reader = READERS[fmt]
-            reading = reader(path, self.spec, start, stat.st_size, plan.settled, partial(self._check_header, key), rows)
+        try:  # a JSON array is decoded whole (its end is its size); others up to their last newline
+            end = files.readable_end(
+                path, self.spec.encoding, start[0] if start else 0, stat.st_size, plan.settled or fmt == "json"
+            )
+            check_header = partial(self._check_header, key)
+            reading = READERS[fmt](path, self.spec, start, end, plan.settled, check_header, rows)
         except NotComplete as exc:
             return self._wait(key, f"{key}: {exc}", stat, stats)
         except FileError as exc:
@@ -226,22 +229,18 @@ class FileStream(DropStream):
         in line order. A key read before, in this file or another, is no error:
         raw keeps every version and staging the last one delivered (docs/transform.md)."""
         rejects: list[tuple[int, str, RowRejected]] = []
-        if isinstance(piece, RowBlock) and piece.columns is not None:  # a clean CSV block
+        if isinstance(piece, RowBlock):  # a clean CSV block: its columns of text
             count, raws = len(piece.lines), piece.lines
             linenos: Sequence[int] = range(piece.first_line, piece.first_line + count)
-            at = {name: index + piece.layout.legacy for index, name in enumerate(piece.layout.header)}
-            typed, bad = type_columns(self.contract, {n: piece.columns[i] for n, i in at.items()}, count, True)
+            typed, bad = type_columns(self.contract, piece.columns, count, True)
         else:
-            records = list(piece.records()) if isinstance(piece, RowBlock) else piece
-            for raw in records:
-                if raw.values is None or raw.error:
-                    rejects.append((raw.lineno, raw.raw, RowRejected(raw.error or "invalid_record", raw.column)))
-            records = [raw for raw in records if raw.values is not None and not raw.error]
+            rejects = [(r.lineno, r.raw, RowRejected(r.error)) for r in piece if r.error]
+            records = [r for r in piece if not r.error]
             count, raws, linenos = len(records), [r.raw for r in records], [r.lineno for r in records]
             values = {name: [r.values.get(name) for r in records] for name in self.contract.names}  # type: ignore[union-attr]
             typed, bad = type_columns(self.contract, values, count, False)
-            for index, raw in enumerate(records):  # checked after the values, as their reasons come first
-                if (extra := self.contract.unexpected(raw.values)) is not None:  # type: ignore[arg-type]
+            for index, record in enumerate(records):  # checked after the values, as their reasons come first
+                if (extra := self.contract.unexpected(record.values)) is not None:  # type: ignore[arg-type]
                     bad.setdefault(index, extra)
         stats.read += count + len(rejects)
         if bad:
