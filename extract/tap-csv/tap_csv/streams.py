@@ -180,26 +180,27 @@ class FileStream(DropStream):
             raise FileError(f"{exc} (unchanged since the previous run found it so: not being written)") from None
         for warning in reading.warnings:
             self.logger.warning("tap-csv: %s: %s", key, warning)
-        new_mark = Bookmark(stat.st_size, stat.st_mtime_ns, 0, 0, "", format=fmt, layout=reading.layout)
-        new_mark.last_extracted_at = meta["_extracted_at"]
-        rows, rejected = (resume.rows, resume.rejected) if resume else (0, 0)
+        earlier = (resume.rows, resume.rejected) if resume else (0, 0)
 
-        def bookmark() -> dict[str, Any]:  # this run's rows and rejects on top of the earlier runs'
-            new_mark.offset, new_mark.lines, new_mark.sha256 = reading.position()
-            new_mark.rows, new_mark.rejected = rows + stats.emitted, rejected + stats.rejected
-            return new_mark.to_state()
+        def bookmark() -> Bookmark:  # the part read so far; this run's rows and rejects on top of earlier runs'
+            offset, lines, sha256 = reading.position()
+            rows, rejected = earlier[0] + stats.emitted, earlier[1] + stats.rejected
+            mark = Bookmark(stat.st_size, stat.st_mtime_ns, offset, lines, sha256, rows, rejected, reading.layout, fmt)
+            mark.last_extracted_at = meta["_extracted_at"]
+            marks[key] = mark.to_state()
+            return mark
 
         for piece in reading.pieces:
             yield self._type(key, piece, meta, stats)
-            if reading.resumable:  # the consumer has taken these records: bookmark the part read so far
-                marks[key] = bookmark()
-        marks[key] = bookmark()
-        if new_mark.offset < stat.st_size:
+            if reading.resumable:  # the consumer has taken these records
+                bookmark()
+        mark = bookmark()
+        if mark.offset < stat.st_size:
             self.logger.warning(
                 "tap-csv: %s: the %d bytes after line %d are not a complete record yet (no newline, or a "
                 "quoted value still open): left for the next run, which reads them as they are if the "
                 "file has not changed by then",
-                *(key, stat.st_size - new_mark.offset, new_mark.lines),
+                *(key, stat.st_size - mark.offset, mark.lines),
             )
         return self._summary(key, stats)
 
