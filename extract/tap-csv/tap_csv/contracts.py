@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -257,20 +257,21 @@ class Contract:
     primary_key: tuple[str, ...] = ()
     allow_extra_columns: bool = False
     source: str | None = None  # the YAML file, for messages
-    by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        names = [f.name for f in self.fields]
-        if len(set(names)) != len(names):
+        if len(set(self.names)) != len(self.names):
             raise ContractError(f"{self.source}: duplicate field names")
-        unknown = [k for k in self.primary_key if k not in names]
+        unknown = [k for k in self.primary_key if k not in self.names]
         if unknown:
             raise ContractError(f"{self.source}: primary_key names unknown fields {unknown}")
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
-    @property
+    @functools.cached_property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @functools.cached_property
+    def known(self) -> frozenset[str]:
+        return frozenset(self.names)
 
     @property
     def required(self) -> list[str]:
@@ -286,16 +287,16 @@ class Contract:
         missing = [name for name in self.required if name not in names]
         if missing:
             raise ValueError(f"missing required column(s) {missing}; found {excerpt(names)}; {expected}")
-        extra = [name for name in names if name not in self.by_name]
+        extra = [name for name in names if name not in self.known]
         if extra and not self.allow_extra_columns:
             raise ValueError(f"unexpected column(s) {excerpt(extra)}; {expected}")
         return extra
 
     def unexpected(self, values: dict[str, Any]) -> RowRejected | None:
         """A record's keys the contract has no field for, when it refuses extra columns."""
-        if self.allow_extra_columns or values.keys() <= self.by_name.keys():
+        if self.allow_extra_columns or values.keys() <= self.known:
             return None
-        extra = [name for name in values if name not in self.by_name]
+        extra = [name for name in values if name not in self.known]
         return RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
 
     @classmethod
@@ -333,12 +334,12 @@ class Contract:
 Column = Sequence[Any]  # a list of values, or a pyarrow Array (a decimal's: the exact text of its numbers)
 
 
+@dataclass
 class Columns:
     """Typed records, one column per name (all the same length)."""
 
-    def __init__(self, names: list[str], columns: list[Column]) -> None:
-        self.names = names
-        self.columns = columns
+    names: list[str]
+    columns: list[Column]
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0

@@ -251,13 +251,11 @@ class FileStream(DropStream):
             linenos = list(compress(linenos, keep))
         for lineno, raw_line, why in sorted(rejects, key=lambda reject: reject[0]):
             self._reject(key, lineno, raw_line, why, meta, stats)
-        chunk = Columns(self.contract.names, typed)
-        if self.add_metadata:
-            chunk.names += [*meta, "_source_lineno"]
-            chunk.columns += [[value] * len(linenos) for value in meta.values()]
-            chunk.columns.append(linenos)
         stats.emitted += len(linenos)
-        return chunk
+        if not self.add_metadata:
+            return Columns(self.contract.names, typed)
+        metadata = [[value] * len(linenos) for value in meta.values()]
+        return Columns([*self.contract.names, *meta, "_source_lineno"], [*typed, *metadata, linenos])
 
     def _reject(
         self, key: str, lineno: int, raw: str, bad: RowRejected, meta: dict[str, Any], stats: FileStats
