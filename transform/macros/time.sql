@@ -23,7 +23,7 @@
     {%- do return(types == ['timestamp without time zone']) -%}
 {%- endmacro %}
 
-{#- When a raw tap-csv row was loaded: the loader's batch time, or the tap's on the BATCH path (none). -#}
+{#- When a raw tap-csv row was loaded: the loader's batch time, else (BATCH path) the tap's read time. -#}
 {% macro load_time(relation) -%}
     coalesce({{ source_utc(relation, '_sdc_batched_at') }}, {{ source_utc(relation, '_extracted_at') }})
 {%- endmacro %}
