@@ -3,10 +3,7 @@
     precision ("unintended rounding"): in PostgreSQL an unconstrained numeric keeps every digit.
 #}
 {% macro postgres__get_empty_schema_sql(columns) %}
-    {%- set untyped = [] -%}
-    {%- for name, column in columns.items() if column.get('data_type') is none -%}
-        {%- do untyped.append(name) -%}
-    {%- endfor -%}
+    {%- set untyped = columns.values() | rejectattr('data_type') | map(attribute='name') | list -%}
     {%- if untyped -%}
         {{ exceptions.column_type_missing(column_names=untyped) }}
     {%- endif -%}

@@ -135,7 +135,7 @@ def rename_legacy_metadata(connection: sqlalchemy.engine.Connection, schema: str
 class LoadTimeIndex:
     """A BRIN index on a tap-csv table's load time: `coalesce(_sdc_batched_at, _extracted_at)`,
     the loader's own stamp or, on the BATCH path (which leaves `_sdc_batched_at` null), the
-    tap's, which is what dbt staging's incremental filter reads (`raw_load_time` in
+    tap's, which is what dbt staging's incremental filter reads (`loaded_after` in
     transform/macros/time.sql). A table of an older release had the tap's stamp as
     `_sdc_extracted_at`: its index follows the column's rename.
 
