@@ -82,16 +82,11 @@ final as (
     select
         cur.*,
         {% for metric in compared %}
-            {%- set last_metric = loop.last %}
-            {% for prev, change in [('prev_month', 'mom'), ('prev_year', 'yoy')] %}
-                {{ prev }}.{{ metric }} as {{ metric }}_{{ prev }},
-                -- relative change as a fraction; null when the base is null or zero
-                round(
-                    (cur.{{ metric }} - {{ prev }}.{{ metric }})::numeric
-                    / nullif({{ prev }}.{{ metric }}, 0), 6
-                ) as {{ metric }}_{{ change }}_pct
-                {%- if not (last_metric and loop.last) %},{% endif %}
-            {% endfor %}
+            prev_month.{{ metric }} as {{ metric }}_prev_month,
+            {{ pct_change('cur.' ~ metric, 'prev_month.' ~ metric) }} as {{ metric }}_mom_pct,
+            prev_year.{{ metric }} as {{ metric }}_prev_year,
+            {{ pct_change('cur.' ~ metric, 'prev_year.' ~ metric) }} as {{ metric }}_yoy_pct
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
     from monthly as cur
     left join monthly as prev_month
