@@ -9,3 +9,8 @@
     sum({{ daily }}.turnover) as turnover,
     coalesce(sum({{ daily }}.market_value), 0) as market_value
 {%- endmacro %}
+
+{#- Relative change as a fraction (6 decimals); null when the base is null or zero. -#}
+{% macro pct_change(current, previous) -%}
+    round(({{ current }} - {{ previous }})::numeric / nullif({{ previous }}, 0), 6)
+{%- endmacro %}
