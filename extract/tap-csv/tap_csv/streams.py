@@ -184,8 +184,8 @@ class FileStream(DropStream):
 
         def bookmark() -> Bookmark:  # the part read so far; this run's rows and rejects on top of earlier runs'
             offset, lines, sha256 = reading.position()
-            rows, rejected = earlier[0] + stats.emitted, earlier[1] + stats.rejected
-            mark = Bookmark(stat.st_size, stat.st_mtime_ns, offset, lines, sha256, rows, rejected, reading.layout, fmt)
+            mark = Bookmark(stat.st_size, stat.st_mtime_ns, offset, lines, sha256, layout=reading.layout, format=fmt)
+            mark.rows, mark.rejected = earlier[0] + stats.emitted, earlier[1] + stats.rejected
             mark.last_extracted_at = meta["_extracted_at"]
             marks[key] = mark.to_state()
             return mark
