@@ -1,6 +1,6 @@
 """The type step: contracts (one YAML file per entity) applied to raw values.
 
-Every piece of records is typed a column at a time (`type_columns`): a column of plain CSV text
+Every piece of records is typed a column at a time (`type_piece`): a column of plain CSV text
 as a whole (integers and decimals by pyarrow in C, other types by one check of the column), any
 other value by value (`convert`), which names the reason (`code: detail`) of each bad value.
 """
@@ -13,14 +13,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from tap_csv.files import excerpt
+from tap_csv.files import RawRecord, RowBlock, excerpt
 
 UTC = dt.UTC
 
@@ -41,13 +42,14 @@ class ContractError(Exception):
     """The contract file itself is wrong."""
 
 
-class RowRejected(Exception):
-    """A record that breaks its contract: the reason (`code: detail`) and the column."""
+class Reject(NamedTuple):
+    """A row that breaks its contract: its first line, its source text, the reason (`code:
+    detail`) and the column."""
 
-    def __init__(self, reason: str, column: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.column = column
+    lineno: int
+    raw: str
+    reason: str
+    column: str | None = None
 
 
 def _text(value: Any, code: str) -> str:
@@ -292,12 +294,13 @@ class Contract:
             raise ValueError(f"unexpected column(s) {excerpt(extra)}; {expected}")
         return extra
 
-    def unexpected(self, values: dict[str, Any]) -> RowRejected | None:
-        """A record's keys the contract has no field for, when it refuses extra columns."""
+    def unexpected(self, values: dict[str, Any]) -> tuple[str, str] | None:
+        """The reason and column of a record's keys the contract has no field for, when it
+        refuses extra columns."""
         if self.allow_extra_columns or values.keys() <= self.known:
             return None
         extra = [name for name in values if name not in self.known]
-        return RowRejected(f"unexpected_field: {excerpt(extra)} not in the contract", extra[0])
+        return f"unexpected_field: {excerpt(extra)} not in the contract", extra[0]
 
     @classmethod
     def load(cls, path: Path) -> Contract:
@@ -354,15 +357,51 @@ def convert(spec: Field, value: Any) -> Any:
     return None
 
 
+@dataclass
+class Typed:
+    """A piece typed: its good rows as columns (the contract's fields, in order) with their lines,
+    and its bad rows in line order."""
+
+    columns: list[Column]
+    linenos: Sequence[int]
+    rejects: list[Reject]
+
+
+def type_piece(contract: Contract, piece: RowBlock | list[RawRecord]) -> Typed:
+    """A piece's records typed a column at a time. A row that breaks the contract is rejected with
+    the reason of its first bad value in the contract's order, else of a field the contract lacks.
+    A key read before, in this file or another, is no error: raw keeps every version and staging
+    the last one delivered (docs/transform.md)."""
+    rejects: list[Reject] = []
+    extras: dict[int, tuple[str, str]] = {}
+    if isinstance(piece, RowBlock):  # a clean CSV block: its columns of text
+        raws, values = piece.lines, piece.columns
+        linenos: Sequence[int] = range(piece.first_line, piece.first_line + len(raws))
+    else:
+        rejects = [Reject(r.lineno, r.raw, r.error) for r in piece if r.error]
+        good = [r for r in piece if not r.error]
+        raws, linenos, records = [r.raw for r in good], [r.lineno for r in good], [r.values or {} for r in good]
+        values = {name: [record.get(name) for record in records] for name in contract.names}
+        extras = {i: extra for i, record in enumerate(records) if (extra := contract.unexpected(record))}
+    columns, bad = type_columns(contract, values, len(raws), isinstance(piece, RowBlock))
+    bad = extras | bad  # a bad value's reason before an unexpected field's
+    if bad:
+        rejects += [Reject(linenos[index], raws[index], *why) for index, why in bad.items()]
+        keep = [index not in bad for index in range(len(raws))]
+        columns = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else list(compress(c, keep)) for c in columns]
+        linenos = list(compress(linenos, keep))
+    return Typed(columns, linenos, sorted(rejects, key=lambda reject: reject.lineno))
+
+
 def type_columns(
     contract: Contract, columns: dict[str, Column], count: int, text: bool
-) -> tuple[list[Column], dict[int, RowRejected]]:
+) -> tuple[list[Column], dict[int, tuple[str, str]]]:
     """The contract's fields typed a column at a time (`columns`: raw values by name), and the rows
     that break it, by index, each with the reason of its first bad value in the contract's order.
     `text`: a clean CSV block's columns (one line a value), which are tried as a whole first
     (`arrow_column`, `python_column`); any other column is typed value by value."""
     typed: list[Column] = []
-    bad: dict[int, RowRejected] = {}
+    bad: dict[int, tuple[str, str]] = {}
     for spec in contract.fields:
         values = columns.get(spec.name)
         column = None
@@ -379,7 +418,7 @@ def type_columns(
                     column.append(convert(spec, value))
                 except ValueError as exc:
                     column.append(None)
-                    bad.setdefault(index, RowRejected(str(exc), spec.name))
+                    bad.setdefault(index, (str(exc), spec.name))
         typed.append(column)
     return typed, bad
 

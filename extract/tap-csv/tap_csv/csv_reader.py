@@ -23,6 +23,7 @@ from tap_csv.files import (
     NotComplete,
     RawRecord,
     Reading,
+    RowBlock,
     Start,
     excerpt,
     shown,
@@ -176,16 +177,6 @@ def csv_records(cursor: LineCursor, layout: CsvLayout, delimiter: str, quotechar
         record = _csv_record(lineno, raw, row, layout)
         if record is not None:
             yield record
-
-
-@dataclass
-class RowBlock:
-    """Consecutive CSV lines, one record each with the expected number of values: line
-    `first_line + i` is `lines[i]`, and `columns` holds their values by column name."""
-
-    first_line: int
-    lines: list[str]
-    columns: dict[str, list[str]]
 
 
 def csv_blocks(

@@ -63,6 +63,16 @@ class RawRecord:
     error: str | None = None
 
 
+@dataclass
+class RowBlock:
+    """Consecutive CSV lines, one record each with the expected number of values: line
+    `first_line + i` is `lines[i]`, and `columns` holds their values by column name."""
+
+    first_line: int
+    lines: list[str]
+    columns: dict[str, list[str]]
+
+
 def absolute(value: str) -> Path:
     """A `path` setting as a path: env vars expanded, also `${NAME:-default}` (Meltano leaves
     unknown vars as they are); relative to the Meltano project (or the working directory)."""

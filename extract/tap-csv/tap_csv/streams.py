@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain, compress
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pyarrow as pa
 
 from tap_csv import csv_reader, files, json_reader
 from tap_csv.bookmarks import Bookmark, plan_read
 from tap_csv.client import DropStream
-from tap_csv.contracts import Columns, Contract, RowRejected, type_columns
-from tap_csv.csv_reader import RowBlock
-from tap_csv.files import FileError, FileSpec, NotComplete, RawRecord, excerpt, shorten
+from tap_csv.contracts import Columns, Contract, Reject, Typed, type_piece
+from tap_csv.files import FileError, FileSpec, NotComplete, excerpt, shorten
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
 
 UTC = dt.UTC
-Piece = RowBlock | list[RawRecord]
 READERS = {"csv": csv_reader.read, "json": json_reader.read, "jsonl": json_reader.read_lines}
 SUFFIXES = {"csv": (".csv", ".txt", ".tsv"), "json": (".json",), "jsonl": (".jsonl", ".ndjson", ".json")}
 REJECTS_STREAM = "file_rejects"
@@ -191,7 +187,8 @@ class FileStream(DropStream):
             return mark
 
         for piece in reading.pieces:
-            yield self._type(key, piece, meta, stats)
+            typed = type_piece(self.contract, piece)
+            yield self._hand_over(key, typed, meta, stats)
             if reading.resumable:  # the consumer has taken these records
                 bookmark()
         mark = bookmark()
@@ -225,43 +222,20 @@ class FileStream(DropStream):
         if extra:
             self.logger.info("tap-csv: %s: ignoring extra column(s) %s", key, excerpt(extra))
 
-    def _type(self, key: str, piece: Piece, meta: dict[str, Any], stats: FileStats) -> Columns:
-        """A piece's records typed a column at a time, the rows that break the contract rejected
-        in line order. A key read before, in this file or another, is no error:
-        raw keeps every version and staging the last one delivered (docs/transform.md)."""
-        rejects: list[tuple[int, str, RowRejected]] = []
-        if isinstance(piece, RowBlock):  # a clean CSV block: its columns of text
-            count, raws = len(piece.lines), piece.lines
-            linenos: Sequence[int] = range(piece.first_line, piece.first_line + count)
-            typed, bad = type_columns(self.contract, piece.columns, count, True)
-        else:
-            rejects = [(r.lineno, r.raw, RowRejected(r.error)) for r in piece if r.error]
-            records = [r for r in piece if not r.error]
-            count, raws, linenos = len(records), [r.raw for r in records], [r.lineno for r in records]
-            values = {name: [r.values.get(name) for r in records] for name in self.contract.names}  # type: ignore[union-attr]
-            typed, bad = type_columns(self.contract, values, count, False)
-            for index, record in enumerate(records):  # checked after the values, as their reasons come first
-                if (extra := self.contract.unexpected(record.values)) is not None:  # type: ignore[arg-type]
-                    bad.setdefault(index, extra)
-        stats.read += count + len(rejects)
-        if bad:
-            rejects += [(linenos[index], raws[index], why) for index, why in bad.items()]
-            keep = [index not in bad for index in range(count)]
-            typed = [c.filter(pa.array(keep)) if isinstance(c, pa.Array) else list(compress(c, keep)) for c in typed]
-            linenos = list(compress(linenos, keep))
-        for lineno, raw_line, why in sorted(rejects, key=lambda reject: reject[0]):
-            self._reject(key, lineno, raw_line, why, meta, stats)
-        stats.emitted += len(linenos)
+    def _hand_over(self, key: str, typed: Typed, meta: dict[str, Any], stats: FileStats) -> Columns:
+        """A typed piece's bad rows rejected, its good ones handed over with their load metadata."""
+        stats.read += len(typed.linenos) + len(typed.rejects)
+        for reject in typed.rejects:
+            self._reject(key, reject, meta, stats)
+        stats.emitted += len(typed.linenos)
         if not self.add_metadata:
-            return Columns(self.contract.names, typed)
-        metadata = [[value] * len(linenos) for value in meta.values()]
-        return Columns([*self.contract.names, *meta, "_source_lineno"], [*typed, *metadata, linenos])
+            return Columns(self.contract.names, typed.columns)
+        metadata = [[value] * len(typed.linenos) for value in meta.values()]
+        return Columns([*self.contract.names, *meta, "_source_lineno"], [*typed.columns, *metadata, typed.linenos])
 
-    def _reject(
-        self, key: str, lineno: int, raw: str, bad: RowRejected, meta: dict[str, Any], stats: FileStats
-    ) -> None:
+    def _reject(self, key: str, bad: Reject, meta: dict[str, Any], stats: FileStats) -> None:
         stats.rejected += 1
-        reason = shorten(bad.reason, REASON_LIMIT)
+        reason, lineno = shorten(bad.reason, REASON_LIMIT), bad.lineno
         code = reason.split(":", 1)[0]
         stats.reasons[code] = stats.reasons.get(code, 0) + 1
         if self.fail_fast:
@@ -271,7 +245,8 @@ class FileStream(DropStream):
             )
         if stats.rejected <= 5:
             self.logger.warning("tap-csv: %s: line %d rejected: %s", key, lineno, reason)
-        reject = {"entity": self.name, "reason": reason, "column_name": bad.column, "raw_line": raw[:RAW_LINE_LIMIT]}
+        raw_line = bad.raw[:RAW_LINE_LIMIT]
+        reject = {"entity": self.name, "reason": reason, "column_name": bad.column, "raw_line": raw_line}
         assert self.time_extracted is not None  # set when the file's reading began
         self.rejects.emit({**reject, "_source_lineno": lineno, **meta}, self.time_extracted)
 
