@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ def _json_int(text: str) -> int | Decimal:
 
 
 DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
+_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace
 
 
 def _checked(records: Iterable[RawRecord], check_header: CheckHeader) -> Iterator[RawRecord]:
@@ -88,47 +90,36 @@ def read(
 
 def _array_records(path: Path, text: str) -> list[RawRecord]:
     """Every element of a JSON array, with the line where it starts and its source text."""
-    line, counted = 1, 0
 
-    def skip_ws(at: int) -> int:
-        while at < len(text) and text[at] in " \t\r\n":
-            at += 1
-        return at
-
-    def line_of(at: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, at)
-        counted = at
-        return line
+    def skip(at: int) -> int:  # past whitespace
+        return _SPACE.match(text, at).end()  # type: ignore[union-attr]
 
     def fail(at: int, expected: str) -> FileError:
-        where = line_of(min(at, len(text)))
         found = "end of file (truncated?)" if at >= len(text) else excerpt(text[at : at + 20])
+        where = text.count("\n", 0, at) + 1
         return FileError(f"{shown(path)}: invalid JSON at line {where}: expected {expected}, found {found}")
 
-    pos = skip_ws(0)
-    if pos >= len(text) or text[pos] != "[":
-        raise fail(pos, "a JSON array of objects starting with '['")
-    pos = skip_ws(pos + 1)
-    records: list[RawRecord] = []
-    if pos < len(text) and text[pos] == "]":
-        pos += 1
+    at = skip(0)
+    if not text.startswith("[", at):
+        raise fail(at, "a JSON array of objects starting with '['")
+    at, records, line, counted = skip(at + 1), [], 1, 0
+    if text.startswith("]", at):
+        at += 1
     else:
         while True:
-            start = pos
             try:
-                value, pos = DECODER.raw_decode(text, pos)
+                value, end = DECODER.raw_decode(text, at)
             except json.JSONDecodeError as exc:
                 raise fail(exc.pos, f"a JSON value ({exc.msg})") from exc
-            records.append(_record(line_of(start), text[start:pos], value))
-            pos = skip_ws(pos)
-            if pos < len(text) and text[pos] == ",":
-                pos = skip_ws(pos + 1)
-                continue
-            if pos < len(text) and text[pos] == "]":
-                pos += 1
+            line, counted = line + text.count("\n", counted, at), at
+            records.append(_record(line, text[at:end], value))
+            at = skip(end)
+            if text.startswith("]", at):
+                at += 1
                 break
-            raise fail(pos, "',' or ']'")
-    if skip_ws(pos) != len(text):
-        raise fail(skip_ws(pos), "end of file after the closing ']'")
+            if not text.startswith(",", at):
+                raise fail(at, "',' or ']'")
+            at = skip(at + 1)
+    if skip(at) != len(text):
+        raise fail(skip(at), "end of file after the closing ']'")
     return records
