@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 _DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # what a terminal or log viewer acts on
 # Pseudo file systems: never drop folders, whatever a link or FILE_DROPS_DIR says.
 _SYSTEM = (Path("/proc"), Path("/sys"), Path("/dev"))
 
@@ -82,8 +83,10 @@ def absolute(value: str) -> Path:
 
 
 def shown(path: Path | str) -> str:
-    """A path as text that any log, message or column takes: bytes that are not UTF-8 escaped."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """A path as text that any log, message or column takes, on one line: bytes that are not
+    UTF-8 and control characters escaped (a name with a newline cannot forge a log line)."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 def _checked(path: Path, root: Path) -> Path | None:

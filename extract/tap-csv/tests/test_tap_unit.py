@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from datetime import datetime
@@ -312,6 +313,20 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named_escaped(drops: Path) -> 
     names = [Path(r["_source_file"]).name for r in run.rows("transactions")]
     assert sorted(names) == ["transactions_\\xe9.csv", "transactions_z.csv"]
     assert str(drops.resolve() / "transactions_\\xe9.csv") in run.files("transactions")
+
+
+def test_a_file_name_with_control_characters_cannot_forge_a_log_line(
+    drops: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (drops / "transactions_a\nERROR forged\x1b[31m.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    caplog.set_level(logging.INFO)
+    run = run_tap(tx_config(drops))
+    escaped = "transactions_a\\nERROR forged\\x1b[31m.csv"
+    assert [Path(r["_source_file"]).name for r in run.rows("transactions")] == [escaped]
+    assert str(drops.resolve() / escaped) in run.files("transactions")
+    summaries = [r.getMessage() for r in caplog.records if "tap-csv summary" in r.getMessage()]
+    assert len(summaries) == 1 and escaped in summaries[0]
+    assert not any("\n" in r.getMessage() or "\x1b" in r.getMessage() for r in caplog.records)
 
 
 def test_messages_quote_a_bounded_escaped_excerpt(drops: Path, caplog: pytest.LogCaptureFixture) -> None:
