@@ -128,6 +128,9 @@ class FileStream(DropStream):
                 stats = yield from self._read_file(path, files.detect_format(path, self.spec.format), rows)
             except FileError as exc:
                 raise FileError(f"{exc}. Fix the file or move it out of the drop folder, then run again") from None
+            except FileNotFoundError:  # moved out of the drop folder while this run read the others
+                self.logger.warning("tap-csv: %s: gone since this run listed it: not read", files.shown(path))
+                continue
             totals.read += stats.read
             totals.emitted += stats.emitted
             totals.rejected += stats.rejected

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from tap_runs import CONTRACTS, Run, config_for, run_tap
 
+from tap_csv import files
 from tap_csv.files import FileError
 from tap_csv.streams import RejectedRowError
 
@@ -313,6 +314,27 @@ def test_a_file_name_that_is_not_utf8_is_read_and_named_escaped(drops: Path) -> 
     names = [Path(r["_source_file"]).name for r in run.rows("transactions")]
     assert sorted(names) == ["transactions_\\xe9.csv", "transactions_z.csv"]
     assert str(drops.resolve() / "transactions_\\xe9.csv") in run.files("transactions")
+
+
+def test_a_file_moved_out_during_the_run_is_skipped(drops: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator moves a file out of the drop folder after the run listed it: the run goes on
+    with the others and says so; the file, if it comes back, is read by a later run."""
+    (drops / "transactions_a.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    (drops / "transactions_b.csv").write_text(HEADER + "2,101,201,1,1.00,2024-01-01\n")
+    listed = files.resolve
+
+    def list_then_move(value: str, suffixes: tuple[str, ...] = ()) -> list[Path]:
+        found = listed(value, suffixes)
+        (drops / "transactions_a.csv").rename(drops.parent / "transactions_a.csv")
+        return found
+
+    monkeypatch.setattr(files, "resolve", list_then_move)
+    run = run_tap(tx_config(drops))
+    assert [r["transaction_id"] for r in run.rows("transactions")] == [2]
+    monkeypatch.undo()
+    (drops.parent / "transactions_a.csv").rename(drops / "transactions_a.csv")
+    again = run_tap(tx_config(drops), run.state)
+    assert [r["transaction_id"] for r in again.rows("transactions")] == [1]
 
 
 def test_a_file_name_with_control_characters_cannot_forge_a_log_line(
