@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tap_csv.files import (
     CheckHeader,
@@ -30,7 +32,22 @@ def _json_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= 4000 else Decimal(text)
 
 
-DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
+class Repeated(dict):
+    """An object that names a field more than once: the decoder would keep only the last value."""
+
+    names: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) == len(pairs):
+        return record
+    repeated = Repeated(record)
+    repeated.names = sorted(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
+    return repeated
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int, object_pairs_hook=_object)
 _SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace
 
 
@@ -46,6 +63,8 @@ def _checked(records: Iterable[RawRecord], check_header: CheckHeader) -> Iterato
 
 
 def _record(lineno: int, raw: str, value: object) -> RawRecord:
+    if isinstance(value, Repeated):
+        return RawRecord(lineno, raw, error=f"duplicate_field: {excerpt(value.names)} given more than once")
     if isinstance(value, dict):
         return RawRecord(lineno, raw, value)
     return RawRecord(lineno, raw, error=f"not_an_object: expected a JSON object, got {type(value).__name__}")

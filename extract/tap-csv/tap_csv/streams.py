@@ -48,7 +48,7 @@ METADATA_PROPERTIES: dict[str, dict[str, Any]] = {
 }
 # Every row that breaks its contract: entity, reason (`<code>: <detail>`), column_name, raw_line
 # and its file's load metadata. Reason codes: wrong_value_count, malformed_csv, invalid_json,
-# not_an_object, missing_required, invalid_integer, invalid_decimal, invalid_timestamp,
+# not_an_object, duplicate_field, missing_required, invalid_integer, invalid_decimal, invalid_timestamp,
 # invalid_date, invalid_boolean, invalid_string, unexpected_field, out_of_range.
 REJECTS_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -180,9 +180,11 @@ def test_a_key_repeated_within_a_file_is_loaded_with_its_line(drops: Path) -> No
 def test_json_row_rejects(drops: Path) -> None:
     (drops / "clients.json").write_text(
         '[\n {"client_id": 1, "name": "A"},\n "not an object",\n {"client_id": 2},\n'
-        ' {"client_id": 3, "name": "C", "vip": true}\n]\n'
+        ' {"client_id": 3, "name": "C", "vip": true},\n {"client_id": 6, "name": "F", "client_id": 7}\n]\n'
     )
-    (drops / "clients.jsonl").write_text('{"client_id": 4, "name": "D"}\n{"client_id": 5, "name": \n')
+    (drops / "clients.jsonl").write_text(
+        '{"client_id": 4, "name": "D"}\n{"client_id": 5, "name": \n{"name": "G", "client_id": 8, "name": "H"}\n'
+    )
     run = run_tap(config_for({"entity": "clients", "path": str(drops / "clients.*")}))
     assert [r["client_id"] for r in run.rows("clients")] == [1, 4]
     got = [(r["_source_lineno"], r["reason"].split(":")[0], r["column_name"]) for r in run.rows("file_rejects")]
@@ -190,8 +192,11 @@ def test_json_row_rejects(drops: Path) -> None:
         (3, "not_an_object", None),
         (4, "missing_required", "name"),
         (5, "unexpected_field", "vip"),
+        (6, "duplicate_field", None),
         (2, "invalid_json", None),
+        (3, "duplicate_field", None),
     ]
+    assert "['client_id'] given more than once" in run.rows("file_rejects")[3]["reason"]
 
 
 def test_on_reject_fail_stops_at_the_first_bad_row(drops: Path) -> None:
