@@ -48,6 +48,24 @@ class FileSpec:
     format: str = "auto"
     contract: str | None = None
 
+    def __post_init__(self) -> None:
+        """Settings the readers cannot honour are refused, naming the entity."""
+        try:  # lines are split on the byte \n, then decoded one by one
+            fits = b'\n,"'.decode(self.encoding) == '\n,"'
+        except (LookupError, UnicodeDecodeError):
+            fits = False
+        if not fits:
+            raise FileError(
+                f"entity {self.entity!r}: encoding {self.encoding!r}: expected an ASCII-compatible encoding "
+                "(utf-8, latin-1, cp1252...); convert UTF-16 or UTF-32 files to UTF-8 first"
+            )
+        marks = (self.delimiter, self.quotechar)
+        if any(len(mark) != 1 or mark in "\r\n" for mark in marks) or self.delimiter == self.quotechar:
+            raise FileError(
+                f"entity {self.entity!r}: delimiter {self.delimiter!r}, quotechar {self.quotechar!r}: expected "
+                "two different single characters, neither a line break"
+            )
+
     @classmethod
     def from_config(cls, raw: dict[str, Any]) -> FileSpec:
         given = {name: raw[name] for name in cls.__dataclass_fields__ if raw.get(name)}  # empty: the default

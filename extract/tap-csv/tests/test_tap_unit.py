@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 from datetime import datetime
 from decimal import Decimal
@@ -233,6 +234,30 @@ def settled_run(config: dict) -> Run:
     JSON array that does not parse) waits in the first run: no record, no error, a warning."""
     first = run_tap(config)
     return run_tap(config, first.state)
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused"),
+    [
+        ({"encoding": "utf-16"}, "encoding 'utf-16': expected an ASCII-compatible encoding"),
+        ({"encoding": "utf-32-le"}, "encoding 'utf-32-le': expected an ASCII-compatible encoding"),
+        ({"encoding": "utf8x"}, "encoding 'utf8x': expected an ASCII-compatible encoding"),
+        ({"delimiter": "||"}, "delimiter '||', quotechar '\"': expected two different single characters"),
+        ({"delimiter": '"'}, "delimiter '\"', quotechar '\"': expected two different single characters"),
+        ({"quotechar": "\n"}, "delimiter ',', quotechar '\\n': expected two different single characters"),
+    ],
+)
+def test_settings_the_readers_cannot_honour_are_refused(drops: Path, setting: dict, refused: str) -> None:
+    (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+    with pytest.raises(FileError, match=f"entity 'transactions': {re.escape(refused)}"):
+        run_tap(config_for({**TX, "path": str(drops / "*.csv"), **setting}))
+
+
+def test_a_utf8_sig_or_semicolon_file_is_read(drops: Path) -> None:
+    text = HEADER.replace(",", ";") + "1;101;201;1;1.00;2024-01-01\n"
+    (drops / "transactions.csv").write_bytes(text.encode("utf-8-sig"))
+    run = run_tap(config_for({**TX, "path": str(drops / "*.csv"), "encoding": "utf-8-sig", "delimiter": ";"}))
+    assert [r["transaction_id"] for r in run.rows("transactions")] == [1]
 
 
 def test_undecodable_file_is_refused_before_any_row(drops: Path) -> None:
