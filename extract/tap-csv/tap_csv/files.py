@@ -17,7 +17,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-_DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
+_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::-([^}]*))?\}|(\w+))")  # ${NAME:-default}, ${NAME}, $NAME
+_ESCAPED = re.compile(r"\[[*?[]\]")  # a wildcard character glob.escape made literal
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # what a terminal or log viewer acts on
 # Pseudo file systems: never drop folders, whatever a link or FILE_DROPS_DIR says.
 _SYSTEM = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -92,12 +93,19 @@ class RowBlock:
     columns: dict[str, list[str]]
 
 
-def absolute(value: str) -> Path:
-    """A `path` setting as a path: env vars expanded, also `${NAME:-default}` (Meltano leaves
-    unknown vars as they are); relative to the Meltano project (or the working directory)."""
-    value = _DEFAULTED.sub(lambda m: os.environ.get(m.group(1)) or m.group(2), value)
-    path = Path(os.path.expanduser(os.path.expandvars(value)))
-    return path if path.is_absolute() else Path(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd()) / path
+def absolute(value: str, quote: Callable[[str], str] = str) -> Path:
+    """A `path` setting as a path: env vars expanded, also `${NAME:-default}` (an unknown one is
+    left as it is, as Meltano does), relative to the Meltano project (or the working directory).
+    `quote` is applied to what comes from outside the setting (variables, the project folder)."""
+
+    def expand(found: re.Match[str]) -> str:
+        name, default, bare = found.groups()
+        text = os.environ.get(name or bare)
+        text = (text or default) if default is not None else text
+        return found.group() if text is None else quote(text)
+
+    path = Path(os.path.expanduser(_VARIABLE.sub(expand, value)))
+    return path if path.is_absolute() else Path(quote(os.environ.get("MELTANO_PROJECT_ROOT") or os.getcwd())) / path
 
 
 def shown(path: Path | str) -> str:
@@ -140,18 +148,19 @@ def resolve(value: str, suffixes: tuple[str, ...] = ()) -> list[Path]:
     downloads (`*.tmp`, `*.part`) and sub-folders are ignored. A missing or unreadable drop
     folder, and an entry that is not a regular file inside it, raise FileError.
     """
-    path = absolute(value)
-    root = path if path.is_dir() and not glob.has_magic(str(path)) else path.parent
-    while glob.has_magic(str(root)):  # the drop folder: the nearest parent without a wildcard
-        root = root.parent
-    root = root.resolve()
+    # A folder's name is never a pattern: `*?[` in a variable's value (FILE_DROPS_DIR) are escaped.
+    path, pattern = absolute(value), absolute(value, glob.escape)
+    wildcards = [glob.has_magic(_ESCAPED.sub("", part)) for part in pattern.parts]
+    folder = path if path.is_dir() else path.parent
+    # the drop folder: the nearest parent without a wildcard, else the folder named or the file's
+    root = (Path(*path.parts[: wildcards.index(True)]) if True in wildcards else folder).resolve()
     if not root.is_dir() or not os.access(root, os.R_OK | os.X_OK):
         raise FileError(
             f"drop folder {shown(root)} does not exist or is not readable: create it, "
             "or set FILE_DROPS_DIR to the folder where the files arrive"
         )
-    if glob.has_magic(str(path)):
-        found = [Path(p) for p in glob.glob(str(path))]
+    if True in wildcards:
+        found = [Path(p) for p in glob.glob(str(pattern))]
     elif path.is_dir():
         found = [p for p in path.iterdir() if not suffixes or p.suffix.lower() in suffixes]
     else:

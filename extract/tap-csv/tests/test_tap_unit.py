@@ -7,12 +7,15 @@ import logging
 import os
 import re
 import stat
+import tempfile
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tap_runs import CONTRACTS, Run, config_for, run_tap
 
 from tap_csv import files
@@ -329,6 +332,29 @@ def test_only_regular_files_inside_the_drop_folder_are_read(drops: Path, tmp_pat
 def test_nothing_under_proc_is_read() -> None:
     with pytest.raises(FileError, match=r"environ: refused: /proc, /sys and /dev hold no drops"):
         run_tap(config_for({**TX, "path": "/proc/self/environ"}))
+
+
+FOLDER_NAMES = st.text(alphabet="ab[]*?!- ", min_size=1, max_size=12).filter(lambda name: name.strip() == name)
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=FOLDER_NAMES, as_folder=st.booleans())
+def test_a_drop_folder_named_with_glob_characters_is_read_literally(name: str, as_folder: bool) -> None:
+    """FILE_DROPS_DIR names a folder, never a pattern: `drops[x]` or `*` is that folder, whether
+    the setting globs files in it or names the folder itself. A sibling the pattern would match
+    is not read."""
+    with tempfile.TemporaryDirectory() as temp, pytest.MonkeyPatch.context() as env:
+        folder = Path(temp) / name
+        folder.mkdir()
+        (folder / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n")
+        sibling = Path(temp) / "bx"  # what `b[x]`, `b?` or `*` would match
+        if name != sibling.name:
+            sibling.mkdir()
+            (sibling / "transactions.csv").write_text(HEADER + "2,101,201,1,1.00,2024-01-01\n")
+        env.setenv("FILE_DROPS_DIR", str(folder))
+        path = "${FILE_DROPS_DIR:-data/drops}" + ("" if as_folder else "/transactions*.csv")
+        run = run_tap(config_for({**TX, "path": path}))
+        assert [r["transaction_id"] for r in run.rows("transactions")] == [1]
 
 
 def test_a_missing_drop_folder_is_an_error_naming_it(tmp_path: Path) -> None:
