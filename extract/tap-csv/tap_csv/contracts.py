@@ -97,9 +97,24 @@ def parse_decimal(value: Any) -> Decimal:
 
 
 def parse_string(value: Any) -> str:
+    """A text the warehouse can store: PostgreSQL text holds no NUL, and UTF-8 no lone surrogate
+    (half an emoji, which a JSON `\\ud83d` escape can spell)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f"invalid_string: {value!r} is not a string")
-    return value if isinstance(value, str) else str(value)
+    text = value if isinstance(value, str) else str(value)
+    if "\x00" in text or not (text.isascii() or _encodes(text)):
+        raise ValueError(
+            f"invalid_string: {_excerpt(text)} holds a NUL or a lone surrogate, which no text column can store"
+        )
+    return text
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_boolean(value: Any) -> bool:

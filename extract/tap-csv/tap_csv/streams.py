@@ -248,7 +248,7 @@ class FileStream(DropStream):
             )
         if stats.rejected <= 5:
             self.logger.warning("tap-csv: %s: line %d rejected: %s", key, lineno, reason)
-        raw_line = bad.raw[:RAW_LINE_LIMIT]
+        raw_line = bad.raw[:RAW_LINE_LIMIT].replace("\x00", "\\x00")  # no text column holds a NUL
         reject = {"entity": self.name, "reason": reason, "column_name": bad.column, "raw_line": raw_line}
         assert self.time_extracted is not None  # set when the file's reading began
         self.rejects.emit({**reject, "_source_lineno": lineno, **meta}, self.time_extracted)

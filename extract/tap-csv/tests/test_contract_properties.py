@@ -17,6 +17,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from unittest import mock
 
+import pyarrow.parquet as pq
 from contract_rows import FIRST_SALE, HEADER, LAST_SALE, ROWS, Value, accepted, field, refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,3 +114,34 @@ def test_json_ids_past_the_bounds_are_rejects_not_exceptions(ids: list[Value]) -
     assert len(run.rows("clients")) == sum(ok for _, ok in ids)
     assert len(run.rows("clients")) + len(run.rows("file_rejects")) == len(ids)
     assert all(0 <= r["client_id"] <= INT64[1] for r in run.rows("clients"))
+
+
+def storable(text: str) -> bool:
+    """What PostgreSQL text holds: no NUL, and valid UTF-8 (no lone surrogate)."""
+    return "\x00" not in text and text.encode(errors="replace") == text.encode(errors="ignore")
+
+
+# any character, and often those that need care: NUL, half of an emoji's surrogate pair, an emoji
+CHARACTERS = st.one_of(st.characters(), st.sampled_from(["\x00", "\ud83d", "\ude97", "\U0001f697", " "]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(names=st.lists(st.text(CHARACTERS, max_size=12), min_size=1, max_size=8))
+def test_text_is_loaded_only_when_a_text_column_can_store_it(names: list[str]) -> None:
+    """clients.json names of any code points, NUL and lone surrogates (JSON `\\ud83d`) included:
+    a name that PostgreSQL text cannot hold is an invalid_string reject; every other one is
+    written to Parquet as it was, and nothing raises."""
+    names = json.loads(json.dumps(names))  # what the file says: a high and low surrogate side by side are one emoji
+    with TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        objects = [{"client_id": n, "name": name} for n, name in enumerate(names)]
+        (folder / "clients.json").write_text(json.dumps(objects))  # ASCII, with \uXXXX escapes
+        batch = {"encoding": {"format": "parquet"}, "storage": {"root": f"file://{folder}", "prefix": "c-"}}
+        config = config_for({"entity": "clients", "path": str(folder / "clients.json")}, batch_config=batch)
+        run = run_tap(config)
+        files = sorted(folder.glob("c-*.parquet"))
+        loaded = [name for path in files for name in pq.read_table(path)["name"].to_pylist()]
+    assert loaded == [name for name in names if storable(name) and name.strip()]
+    reasons = [r["reason"].split(":")[0] for r in run.rows("file_rejects")]
+    assert len(loaded) + len(reasons) == len(names)
+    assert reasons.count("invalid_string") == sum(not storable(name) for name in names)
