@@ -451,8 +451,8 @@ def python_column(spec: Field, values: list[str]) -> list[Any] | None:
     """`spec`'s typed values of a column of CSV text: non-blank strings, and naive ISO timestamps
     and dates, checked as a whole; other values one by one."""
     try:
-        if spec.type == "string":
-            return None if "" in values or any(map(str.isspace, values)) else values
+        if spec.type == "string":  # a blank or a NUL (no text column stores one): typed alone
+            return None if "" in values or any(map(str.isspace, values)) or "\x00" in "".join(values) else values
         pattern = _COLUMN.get(spec.type)
         if pattern is None or not pattern.fullmatch(joined := "\n".join(values)):
             return list(map(spec.converter, values))  # blank values raise here too

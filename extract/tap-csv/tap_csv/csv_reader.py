@@ -201,7 +201,6 @@ def csv_blocks(
         text = data.decode(cursor.encoding)  # readable_end has decoded the whole part already
         if (
             quotechar not in text
-            and "\x00" not in text  # a NUL: its values are typed, and refused, one by one
             and text.count("\r") == text.count("\r\n")
             and max(map(len, lines)) <= csv.field_size_limit()  # else csv_records says malformed_csv
         ):

@@ -203,6 +203,16 @@ def test_json_row_rejects(drops: Path) -> None:
     assert "['client_id'] given more than once" in run.rows("file_rejects")[3]["reason"]
 
 
+def test_a_nul_in_a_csv_text_value_is_a_reject(drops: Path) -> None:
+    """A clean CSV block whose text column holds a NUL: typed whole it would reach the warehouse,
+    whose text cannot store it; it is an invalid_string reject, its raw_line with the NUL escaped."""
+    (drops / "clients.csv").write_text("client_id,name,email\n1,A\x00B,a@x.io\n2,C,c@x.io\n")
+    run = run_tap(config_for({"entity": "clients", "path": str(drops / "clients.csv")}))
+    assert [r["name"] for r in run.rows("clients")] == ["C"]
+    (reject,) = run.rows("file_rejects")
+    assert reject["reason"].startswith("invalid_string:") and reject["raw_line"] == "1,A\\x00B,a@x.io"
+
+
 def test_on_reject_fail_stops_at_the_first_bad_row(drops: Path) -> None:
     (drops / "transactions.csv").write_text(HEADER + "1,101,201,1,1.00,2024-01-01\n2,101,201,1,abc,2024-01-01\n")
     with pytest.raises(RejectedRowError, match=r"transactions.csv: line 3: invalid_decimal"):
