@@ -294,6 +294,13 @@ def diff(left: dict[str, dict[str, object]], right: dict[str, dict[str, object]]
     return out
 
 
+def full_refresh_diff(stack: Stack) -> list[str]:
+    """Differences between the marts as the incremental runs left them and a --full-refresh."""
+    incremental = fingerprint(stack)
+    meltano(stack, "invoke", "dbt", "build", "--full-refresh")
+    return diff(incremental, fingerprint(stack))
+
+
 def fact_integrity(stack: Stack) -> tuple[int, int]:
     """(rows, distinct transaction ids) of fct_transactions: equal when nothing is duplicated."""
     rows = stack.query("select count(*), count(distinct transaction_id) from marts.fct_transactions")

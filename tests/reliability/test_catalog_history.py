@@ -32,13 +32,6 @@ def versions_of(stack: Stack, car: int) -> list[tuple]:
     )
 
 
-def full_refresh_matches(stack: Stack) -> list[str]:
-    """Differences between the marts as the incremental runs left them and a --full-refresh."""
-    incremental = pipeline.fingerprint(stack)
-    pipeline.meltano(stack, "invoke", "dbt", "build", "--full-refresh")
-    return pipeline.diff(incremental, pipeline.fingerprint(stack))
-
-
 def test_each_sale_keeps_the_version_in_force_when_it_was_sold(fresh_stack: Stack) -> None:
     stack = fresh_stack
     catalog.write_demo_around_now(stack, 150)
@@ -139,7 +132,7 @@ def test_each_sale_keeps_the_version_in_force_when_it_was_sold(fresh_stack: Stac
     assert "Peugeot 208 version 1" in footer.group(1) and "Peugeot 208 version 2" in footer.group(1)
     assert "Peugeot 207" not in footer.group(1), "a restored car at the same price is no price change"
 
-    assert full_refresh_matches(stack) == []
+    assert pipeline.full_refresh_diff(stack) == []
 
 
 # --- the property: any sequence of catalog edits and sales, incremental == full refresh -----
@@ -212,4 +205,4 @@ def test_any_catalog_history_gives_the_full_refresh_marts(stack: Stack, steps: l
         sequence.apply(number, edits, sales)
     staged = pipeline.count(sequence.stack, "staging.stg_files__transactions")
     assert pipeline.fact_integrity(sequence.stack) == (staged, staged)
-    assert full_refresh_matches(sequence.stack) == []
+    assert pipeline.full_refresh_diff(sequence.stack) == []
