@@ -95,6 +95,11 @@ def read_layout(
         try:
             header = next(reader, None)
         except csv.Error as exc:
+            if "new-line character" in str(exc):  # the cursor splits at LF: this is a CR alone
+                raise FileError(
+                    f"{shown(path)}: a bare CR in the header line, expected lines that end with LF or CRLF "
+                    "(lines that end with a CR alone, classic Mac style, must be converted)"
+                ) from exc
             raise FileError(f"{shown(path)}: unreadable CSV header line ({exc}), expected column names") from exc
         if header is None or cursor.cut():
             if not final:

@@ -234,6 +234,10 @@ def test_on_reject_fail_stops_at_the_first_bad_row(drops: Path) -> None:
             r"transactions.csv: unexpected column\(s\) \['discount'\]",
         ),
         ("", r"transactions.csv: empty file, expected a CSV header"),
+        (
+            HEADER.replace("\n", "\r") + "1,101,201,1,1.00,2024-01-01\r",
+            r"transactions.csv: a bare CR in the header line, expected lines that end with LF or CRLF",
+        ),
     ],
 )
 def test_csv_file_errors(drops: Path, content: str, message: str) -> None:
