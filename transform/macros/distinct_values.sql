@@ -6,7 +6,10 @@
     with recursive walk (value) as (
         select min({{ column }}) from {{ relation }}
         union all
-        select (select min(later.{{ column }}) from {{ relation }} as later where later.{{ column }} > walk.value)
+        select (
+            select min(later.{{ column }}) from {{ relation }} as later
+            where later.{{ column }} > walk.value
+        )
         from walk
         where walk.value is not null
     )
