@@ -99,7 +99,8 @@ def test_meltano_run_builds_every_model_and_passes_every_test(pipeline: Pipeline
     assert {"model", "test", "unit_test"} <= kinds
     models = {uid.split(".")[-1] for uid in results if uid.startswith("model.")}
     assert {
-        "stg_operations__cars", "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
+        "base_operations__cars", "stg_operations__cars", "stg_operations__car_rejects",
+        "stg_files__transactions", "stg_files__clients", "stg_files__file_rejects",
         "dim_cars", "dim_car_versions", "dim_clients", "dim_date", "fct_transactions", "fct_sales_daily",
         "rpt_monthly_sales", "rpt_monthly_brand_sales", "rpt_monthly_model_sales",
         "rpt_monthly_client_sales", "rpt_daily_sales", "rpt_daily_client_sales", "rpt_data_quality",

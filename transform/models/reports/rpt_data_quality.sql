@@ -68,6 +68,11 @@ quarantined as (
         count(*) as rows_quarantined
     from {{ ref('stg_files__file_rejects') }}
     group by entity
+    union all
+    select
+        'cars'::text as source,
+        count(*) as rows_quarantined
+    from {{ ref('stg_operations__car_rejects') }}  -- held back now
 
 ),
 

@@ -1,23 +1,15 @@
--- The catalog as the operational database holds it now: one row per car of the latest
--- extraction. A car the latest FULL_TABLE sync no longer sent stays in raw (upserted by key)
--- with `_sdc_deleted_at` set by target-postgres on Singer's ACTIVATE_VERSION: it is left out
--- here, so the snapshot of this view (snapshots/snp_operations__cars.yml) records the removal.
+-- The catalog as the operational database holds it now: one row per current car
+-- (base_operations__cars). A car the source removed is not here, so the snapshot of this view
+-- (snapshots/snp_operations__cars.yml) records the removal. Nor is a row that breaks the
+-- catalog's contract, so a typo in the source stops no build: the car keeps its last valid
+-- version for its sales, as a car out of the catalog does, and stg_operations__car_rejects
+-- says why until the source is fixed.
 with
 
-source as (
+current_cars as (
 
-    select * from {{ source('operations', 'cars') }}
-
-),
-
--- the target upserts, but a reload through another path must never duplicate a car
-latest as (
-
-    {{ latest_per_key(
-        'source',
-        'car_id',
-        '_sdc_extracted_at desc nulls last, _sdc_sequence desc nulls last'
-    ) }}
+    select * from {{ ref('base_operations__cars') }}
+    where fault is null
 
 ),
 
@@ -38,8 +30,7 @@ renamed as (
         -- timestamps
         {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at
 
-    from latest
-    where _sdc_deleted_at is null
+    from current_cars
 
 )
 
