@@ -171,6 +171,14 @@ def test_a_catalog_row_that_breaks_the_contract_is_held_back(fresh_stack: Stack)
     ) == [("missing_required: car_make", 1), ("missing_required: car_model", 1), ("out_of_range: price is negative", 1)]
     assert catalog.valued(stack, 910001)[1:4] == (Decimal("16199.99"), Decimal("16199.99"), False)
     assert catalog.valued(stack, 910002)[1:4] == (None, None, True)
+    # The month's report says so where its reader looks: the data-quality footer.
+    out = stack.home / "reports"
+    pipeline.meltano(stack, "invoke", "reports", "monthly", "--month", f"{month:%Y-%m}", "--no-pdf", "--out", str(out))
+    footer = re.search(r'id="quarantine-total">(.*?)</p>', (out / f"sales-{month:%Y-%m}.html").read_text("utf-8"), re.S)
+    assert footer is not None
+    said = re.sub(r"\s+", " ", footer.group(1))
+    assert "cars: out_of_range: price is negative 1" in said, said
+    assert "garde son dernier prix catalogue valide" in said, said
 
     catalog.catalog(
         stack,

@@ -136,6 +136,9 @@ FR_TEXTS: dict[str, str] = {
     "Quarantined rows are left out of every figure above.": (
         "Les lignes en quarantaine sont exclues de tous les chiffres ci-dessus."
     ),
+    "A car whose catalog row is quarantined keeps its last valid list price.": (
+        "Une voiture dont la ligne du catalogue est en quarantaine garde son dernier prix catalogue valide."
+    ),
     "List prices changed during {month}; each sale is valued at the catalog version in force when it was sold:": (
         "Des prix catalogue ont changé en {month} ; chaque vente est valorisée à la version du catalogue"
         " en vigueur au moment de la vente :"
