@@ -29,7 +29,7 @@ checked as (
         car_make,
         car_model,
         price,
-        _sdc_extracted_at,
+        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at,
         -- `<code>: <column>`, as tap-csv's rejects say it
         case
             when nullif(trim(car_make), '') is null then 'missing_required: car_make'

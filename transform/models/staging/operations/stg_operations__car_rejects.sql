@@ -26,7 +26,7 @@ renamed as (
         price::numeric as price,
 
         -- timestamps
-        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at
+        loaded_at
 
     from rejected_cars
 

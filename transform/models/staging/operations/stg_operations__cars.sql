@@ -28,7 +28,7 @@ renamed as (
         trim_scale(price::numeric) as list_price,
 
         -- timestamps
-        {{ source_utc(source('operations', 'cars'), '_sdc_extracted_at') }} as loaded_at
+        loaded_at
 
     from current_cars
 
