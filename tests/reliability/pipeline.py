@@ -307,6 +307,14 @@ def fact_integrity(stack: Stack) -> tuple[int, int]:
     return int(rows[0][0]), int(rows[0][1])
 
 
+def assert_every_sale_once(stack: Stack) -> None:
+    """Every transaction id of the drop files is in fct_transactions, once; no other."""
+    facts, dropped = fact_ids(stack), csv_transaction_ids(stack.drops)
+    assert facts == dropped, f"missing {sorted(dropped - facts)[:20]}, not dropped {sorted(facts - dropped)[:20]}"
+    rows, distinct = fact_integrity(stack)
+    assert rows == distinct, f"{rows - distinct} sales twice in fct_transactions"
+
+
 def fact_ids(stack: Stack) -> set[int]:
     return {int(r[0]) for r in stack.query("select transaction_id from marts.fct_transactions")}
 

@@ -25,12 +25,6 @@ def new_day(stack: Stack, day: int) -> None:
     pipeline.write_daily_file(stack.drops, 0, rows, first=date(2024, 11, day))
 
 
-def assert_every_sale_once(stack: Stack) -> None:
-    assert pipeline.fact_ids(stack) == pipeline.csv_transaction_ids(stack.drops)
-    total, distinct = pipeline.fact_integrity(stack)
-    assert total == distinct
-
-
 def test_a_run_that_finds_the_other_loading_is_refused(loaded: Stack) -> None:
     new_day(loaded, 1)
     # Hold the first run inside its tap-csv block for sure: its COPY into raw.transactions
@@ -60,7 +54,7 @@ def test_a_run_that_finds_the_other_loading_is_refused(loaded: Stack) -> None:
     assert second[0].returncode != 0
     assert REFUSED.search(refused) and "--force" in refused, refused[-5000:]
     assert not re.search(r"Traceback|JSONDecodeError|deadlock|already exists", refused), refused[-5000:]
-    assert_every_sale_once(loaded)
+    pipeline.assert_every_sale_once(loaded)
 
 
 def test_two_runs_started_together(loaded: Stack) -> None:
@@ -75,7 +69,7 @@ def test_two_runs_started_together(loaded: Stack) -> None:
     # Each may have been refused, or failed on the other's work (a catalog file Meltano was
     # rewriting, a key the other inserted first) and rolled back. Nothing is stuck:
     pipeline.elt(loaded)
-    assert_every_sale_once(loaded)
+    pipeline.assert_every_sale_once(loaded)
     settled = pipeline.fingerprint(loaded)
     pipeline.elt(loaded)
     assert pipeline.diff(settled, pipeline.fingerprint(loaded)) == []
